@@ -1,0 +1,168 @@
+"""Typed events: the only thing parsers hand to the model.
+
+Parsers turn lines into these small records and never touch the model; the model applies them
+and never sees text it has to parse. Times are UTC seconds since the epoch (floats) because
+every log format writes UTC without a zone suffix and the model only ever subtracts them.
+
+Node and process names are kept as the logs spell them (`10.0.0.4` or `0`; `process000` or
+`Process-1`): users grep for exactly those strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class StatusHint:
+    """The logs imply a job status (e.g. `Running` once the overview talks, `Failed` on threshold).
+
+    `authority` ranks sources: the service's own status (Azure, stream summary) beats anything
+    inferred from log wording.
+    """
+
+    status: str
+    at: float | None
+    authority: int = 1
+
+
+@dataclass(slots=True)
+class Verdict:
+    """Why the job failed (or stopped), in the runtime's own words."""
+
+    text: str
+    at: float | None
+
+
+@dataclass(slots=True)
+class Scheduled:
+    """Scheduling news: `count` mini-batches scheduled so far; `finished` means it is the total."""
+
+    count: int
+    at: float | None
+    finished: bool = False
+    items: int | None = None
+
+
+@dataclass(slots=True)
+class Progress:
+    """The runtime's own progress line: processed of total, its elapsed time and its ETA."""
+
+    processed: int
+    total: int | None
+    at: float | None
+    elapsed: float | None = None
+    runtime_eta: float | None = None
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One finished processing attempt of one mini-batch (a CSV report row or a worker log line).
+
+    `attempt` is the runtime's dequeue/picked count (1 = first try) when the source says it;
+    the model uses it to recognise the same attempt reported by two files.
+    """
+
+    mini_batch: int
+    ok: bool
+    at: float | None
+    node: str | None = None
+    process: str | None = None
+    attempt: int | None = None
+    items_total: int | None = None
+    items_succeeded: int | None = None
+    items_failed: int | None = None
+    status: str | None = None
+
+
+@dataclass(slots=True)
+class Picked:
+    """A process started working on a mini-batch (its "current mini-batch")."""
+
+    mini_batch: int
+    node: str
+    process: str
+    at: float | None
+
+
+@dataclass(slots=True)
+class Activity:
+    """A process or node showed a sign of life (any timestamped line in its own log)."""
+
+    node: str
+    process: str | None
+    at: float
+
+
+@dataclass(slots=True)
+class ErrorRecord:
+    """One error occurrence with its whole text (message plus traceback lines)."""
+
+    text: str
+    at: float | None
+    path: str
+    node: str | None = None
+    process: str | None = None
+    truncated_lines: int = 0
+
+
+@dataclass(slots=True)
+class ResourceSample:
+    """One row of a node's resource CSV. Disk and network figures are cumulative MB counters."""
+
+    node: str
+    at: float
+    cpu_percent: float | None = None
+    memory_percent: float | None = None
+    disk_read_mb: float | None = None
+    disk_write_mb: float | None = None
+    net_sent_mb: float | None = None
+    net_recv_mb: float | None = None
+
+
+@dataclass(slots=True)
+class Metrics:
+    """A row of logs/sys/metrics/*/progress.csv: the runtime's own counters."""
+
+    at: float | None
+    total: int | None
+    scheduled: int | None
+    completed: int | None
+    failed: int | None
+    runtime_eta: float | None
+
+
+@dataclass(slots=True)
+class JobInfo:
+    """Identity of the job as a header (stream output, Azure) names it."""
+
+    name: str | None = None
+    url: str | None = None
+    job_type: str | None = None
+    compute: str | None = None
+    started: float | None = None
+
+
+@dataclass(slots=True)
+class Unparsed:
+    """Lines of a known file kind that matched no known shape (counted, a sample kept)."""
+
+    path: str
+    count: int
+    sample: str
+
+
+Event = (
+    StatusHint
+    | Verdict
+    | Scheduled
+    | Progress
+    | Attempt
+    | Picked
+    | Activity
+    | ErrorRecord
+    | ResourceSample
+    | Metrics
+    | JobInfo
+    | Unparsed
+)
