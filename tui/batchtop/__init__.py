@@ -1,3 +1,3 @@
-"""batchtop: follow an Azure ML batch scoring job live in the terminal, the way htop follows a machine."""
+"""batchtop: follow an Azure ML batch scoring job live in the terminal, like htop."""
 
 __version__ = "0.1.0"

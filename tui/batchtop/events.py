@@ -104,6 +104,9 @@ class ErrorRecord:
     node: str | None = None
     process: str | None = None
     truncated_lines: int = 0
+    tier: int = 5
+    """How directly the file reports occurrences (1 = one full traceback per failure). The same
+    failure is often written to several files; a group counts only its best tier's reports."""
 
 
 @dataclass(slots=True)

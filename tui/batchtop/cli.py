@@ -1,0 +1,207 @@
+"""Command line: choose the source (workspace job, --dir, --stream, --demo) and the output
+(interactive TUI, or --once text / --json for scripts).
+
+Exit codes: 0 job fine or running, 1 job failed, 2 bad usage or unreadable source,
+3 sign-in / workspace / network failure (Azure). Errors are one line on stderr, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from batchtop import __version__
+from batchtop.ingest import Ingestor
+from batchtop.sources.local import LocalTree, SourceError, follow
+from batchtop.summary import EXIT_USAGE, exit_code, summary_dict, summary_text
+from batchtop.textsafe import safe
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batchtop",
+        description="Follow an Azure ML batch scoring job (batch endpoint job, parallel job, "
+        "ParallelRunStep) live in the terminal.",
+    )
+    parser.add_argument("job_name", nargs="?", help="job to follow in your Azure ML workspace")
+    source = parser.add_argument_group("source (one of)")
+    source.add_argument(
+        "--dir",
+        type=Path,
+        metavar="PATH",
+        help="a local log tree: the folder holding logs/, or logs/ itself",
+    )
+    source.add_argument(
+        "--stream",
+        metavar="FILE",
+        help="output of `az ml job stream -n JOB` ('-' for standard input)",
+    )
+    source.add_argument(
+        "--demo",
+        action="store_true",
+        help="simulate a running job in a temporary folder and follow it",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--once", action="store_true", help="print a summary of what the logs say now and exit"
+    )
+    out.add_argument("--json", action="store_true", help="print the summary as JSON and exit")
+    out.add_argument(
+        "--bell", action="store_true", help="ring the terminal bell when the job finishes or fails"
+    )
+    parser.add_argument("--version", action="version", version=f"batchtop {__version__}")
+    try:
+        from batchtop.azure.cli import add_azure_arguments
+    except ImportError:
+        pass
+    else:
+        add_azure_arguments(parser)
+    return parser
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"batchtop: {safe(message)}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    chosen = [bool(args.job_name), args.dir is not None, args.stream is not None, args.demo]
+    if sum(chosen) != 1:
+        return fail(
+            "give exactly one of: a job name, --dir PATH, --stream FILE, --demo "
+            "(see batchtop --help)"
+        )
+    try:
+        if args.dir is not None:
+            return run_dir(args)
+        if args.stream is not None:
+            return run_stream(args)
+        if args.demo:
+            return run_demo(args)
+        return run_job(args)
+    except SourceError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `batchtop --once | head`: the reader left; say nothing more, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def print_summary(ingestor: Ingestor, args: argparse.Namespace, source: str) -> int:
+    snap = ingestor.snapshot()
+    data = summary_dict(snap, source)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(summary_text(data))
+    return exit_code(snap)
+
+
+def read_tree_once(path: Path) -> tuple[Ingestor, LocalTree]:
+    ingestor = Ingestor()
+    tree = LocalTree.open(path, ingestor)
+    if not tree.scan():
+        raise SourceError(f"{path}: no log files found (expected logs/ or azureml-logs/ inside)")
+    tree.read_all()
+    ingestor.flush(final=True)
+    return ingestor, tree
+
+
+def run_dir(args: argparse.Namespace) -> int:
+    if args.once or args.json:
+        ingestor, _ = read_tree_once(args.dir)
+        return print_summary(ingestor, args, str(args.dir))
+    ingestor = Ingestor()
+    tree = LocalTree.open(args.dir, ingestor)
+    return _run_tui_on_tree(tree, args, label=str(args.dir))
+
+
+def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> int:
+    from batchtop.app.main import run_tui
+
+    def follower(stop: threading.Event, on_change) -> None:
+        tree.read_all()
+        on_change()
+        follow(tree, stop, on_change)
+
+    return run_tui(
+        ingestor=tree.ingestor,
+        follower=follower,
+        label=label,
+        list_files=lambda: sorted(tree.tails),
+        read_file=lambda rel: tree.full_path(rel).read_bytes(),
+        bell=args.bell,
+    )
+
+
+def run_stream(args: argparse.Namespace) -> int:
+    from batchtop.sources.stream import read_stream
+
+    ingestor = Ingestor()
+    if args.once or args.json:
+        if args.stream == "-":
+            read_stream(sys.stdin.buffer, ingestor)
+        else:
+            try:
+                with open(args.stream, "rb") as handle:
+                    read_stream(handle, ingestor)
+            except OSError as exc:
+                raise SourceError(f"{args.stream}: {exc.strerror or exc}") from exc
+        return print_summary(ingestor, args, f"stream {args.stream}")
+    from batchtop.app.main import run_tui_on_stream
+
+    return run_tui_on_stream(ingestor, args.stream, bell=args.bell)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from batchtop.simulator import SimConfig, run_live, write_tree
+
+    folder = Path(tempfile.mkdtemp(prefix="batchtop-demo-"))
+    config = SimConfig(
+        era="v2",
+        nodes=4,
+        processes=4,
+        mini_batches=2000,
+        failure_rate=0.02,
+        max_attempts=3,
+        error_threshold=-1,
+        stop_at=1.0,
+        seed=7,
+    )
+    if args.once or args.json:
+        write_tree(folder, config)
+        ingestor, _ = read_tree_once(folder)
+        return print_summary(ingestor, args, f"demo {folder}")
+    stop = threading.Event()
+    writer = threading.Thread(
+        target=run_live, args=(folder, config), kwargs={"rate": 8.0, "stop": stop}, daemon=True
+    )
+    writer.start()
+    ingestor = Ingestor()
+    tree = LocalTree(folder=folder, ingestor=ingestor)
+    try:
+        return _run_tui_on_tree(tree, args, label=f"demo (simulated job in {folder})")
+    finally:
+        stop.set()
+
+
+def run_job(args: argparse.Namespace) -> int:
+    try:
+        from batchtop.azure.cli import run_job as run_azure_job
+    except ImportError:
+        return fail(
+            "following a workspace job needs the Azure support module, which is "
+            "missing from this install",
+            3,
+        )
+    return run_azure_job(args)

@@ -1,0 +1,152 @@
+"""Group error occurrences by signature: same exception type and message shape = one group.
+
+Thousands of mini-batches failing with `could not convert string to float: 'abc'`, `'x1'`, ...
+are one problem to the user, not thousands. The shape replaces numbers, quoted values, hex ids,
+paths and JSON blobs with placeholders. Memory is bounded: at most `max_groups` groups, each
+keeping counts, a bounded set of places and the text of its latest occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_RECORD_CHARS = 32 * 1024
+MAX_PLACES = 12
+OVERFLOW_SIGNATURE = "(other errors: too many distinct kinds)"
+
+_EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Fault|Warning)\w*)"
+    r"(?::\s?(.*))?$"
+)
+_TRACEBACK_HEAD = "Traceback (most recent call last):"
+_SHAPE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\{.*\}"), "{…}"),
+    (re.compile(r"\[[^\]]*\]"), "[…]"),
+    (re.compile(r"'[^']*'|\"[^\"]*\""), "'…'"),
+    (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.\-]+){2,}/?"), "<path>"),
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F-]{27,}\b"), "<id>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<hex>"),
+    (re.compile(r"\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\b"), "<n>"),
+)
+
+
+def split_exception(text: str) -> tuple[str | None, str]:
+    """Find the exception type and message in an error record (its last `Type: msg` line).
+
+    Returns (type or None, message). Without a recognisable exception line the first line of
+    the record is the message.
+    """
+    lines = text.rstrip("\n").split("\n")
+    seen_traceback = _TRACEBACK_HEAD in text
+    for line in reversed(lines):
+        stripped = line.strip()
+        if not stripped or line.startswith((" ", "\t")) and seen_traceback:
+            continue
+        m = _EXCEPTION_LINE.match(stripped)
+        if m:
+            return m.group(1), (m.group(2) or "").strip()
+        if seen_traceback and not stripped.startswith(("During handling", "The above")):
+            # a bare last line after a traceback is still the exception (custom class names)
+            head, sep, rest = stripped.partition(": ")
+            if sep and " " not in head and len(head) < 80:
+                return head, rest
+    first = lines[0].strip() if lines else ""
+    return None, first
+
+
+def message_shape(message: str) -> str:
+    """`row 12 'abc' in /mnt/x/y.csv` -> `row <n> '…' in <path>` (stable across occurrences)."""
+    shape = message[:500]
+    for pattern, placeholder in _SHAPE_RULES:
+        shape = pattern.sub(placeholder, shape)
+    return " ".join(shape.split())
+
+
+def signature_of(text: str) -> tuple[str, str]:
+    """(signature, human message) of one error record."""
+    exc_type, message = split_exception(text)
+    shape = message_shape(message)
+    signature = f"{exc_type}: {shape}" if exc_type else shape
+    human = f"{exc_type}: {message}" if exc_type else message
+    return signature, human[:1000]
+
+
+@dataclass(slots=True)
+class ErrorGroup:
+    """Everything batchtop keeps about one kind of error."""
+
+    signature: str
+    message: str
+    tier_counts: dict[int, int] = field(default_factory=dict)
+    first_seen: float | None = None
+    last_seen: float | None = None
+    places: dict[str, int] = field(default_factory=dict)
+    """`node/process` (or file) -> occurrences there; at most MAX_PLACES kept."""
+    other_places: int = 0
+    files: dict[str, int] = field(default_factory=dict)
+    last_text: str = ""
+    last_path: str = ""
+    first_text: str = ""
+
+    @property
+    def count(self) -> int:
+        """Occurrences as told by the most direct kind of file that reported this error."""
+        return self.tier_counts[min(self.tier_counts)] if self.tier_counts else 0
+
+    def add(self, text: str, at: float | None, place: str, path: str, tier: int) -> None:
+        self.tier_counts[tier] = self.tier_counts.get(tier, 0) + 1
+        if at is not None:
+            if self.first_seen is None or at < self.first_seen:
+                self.first_seen = at
+            if self.last_seen is None or at >= self.last_seen:
+                self.last_seen = at
+        _count_bounded(self.places, place, self)
+        if path in self.files or len(self.files) < MAX_PLACES:
+            self.files[path] = self.files.get(path, 0) + 1
+        capped = text if len(text) <= MAX_RECORD_CHARS else text[:MAX_RECORD_CHARS] + "\n…"
+        if not self.first_text:
+            self.first_text = capped
+        self.last_text = capped
+        self.last_path = path
+
+
+def _count_bounded(places: dict[str, int], place: str, group: ErrorGroup) -> None:
+    if place in places or len(places) < MAX_PLACES:
+        places[place] = places.get(place, 0) + 1
+    else:
+        group.other_places += 1
+
+
+class ErrorBook:
+    """All error groups of a job, bounded in number."""
+
+    def __init__(self, max_groups: int = 500) -> None:
+        self.groups: dict[str, ErrorGroup] = {}
+        self._max_groups = max_groups
+
+    def add(
+        self,
+        text: str,
+        at: float | None,
+        path: str,
+        node: str | None,
+        process: str | None,
+        tier: int = 5,
+    ) -> ErrorGroup:
+        signature, human = signature_of(text)
+        group = self.groups.get(signature)
+        if group is None:
+            if len(self.groups) >= self._max_groups:
+                signature, human = OVERFLOW_SIGNATURE, OVERFLOW_SIGNATURE
+                group = self.groups.get(signature)
+            if group is None:
+                group = ErrorGroup(signature=signature, message=human)
+                self.groups[signature] = group
+        place = "/".join(p for p in (node, process) if p) or path
+        group.add(text, at, place, path, tier)
+        return group
+
+    @property
+    def total(self) -> int:
+        return sum(group.count for group in self.groups.values())

@@ -1,0 +1,159 @@
+"""Bytes of files in, events into the model: the one entry point every source uses.
+
+Sources (local folder, Azure blobs, a piped stream) call `feed(path, new_bytes)` as files grow,
+`reset(path)` when a file was truncated or replaced, and `flush()` when the input is quiet.
+Per file it keeps a LineReader (partial lines, split UTF-8) and the parser chosen by path.
+Re-reading a replaced file is safe: attempts are de-duplicated by the model's ledger.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from batchtop import events as ev
+from batchtop.linereader import LineReader
+from batchtop.model import FileStats, JobState
+from batchtop.parsers.base import Parser
+from batchtop.parsers.csvfiles import AttemptsCsvParser, MetricsCsvParser, PerfCsvParser
+from batchtop.parsers.executionlog import ExecutionLogParser
+from batchtop.parsers.freetext import DriverLogParser, FreeTextParser
+from batchtop.parsers.joberror import JobErrorParser
+from batchtop.parsers.overview import JobResultParser, OverviewParser
+from batchtop.parsers.registry import FileKind, classify
+from batchtop.parsers.stream import StreamParser
+from batchtop.parsers.syslog import SysLogParser
+
+PARSERS: dict[str, Callable[[str, FileKind], Parser]] = {
+    "overview": OverviewParser,
+    "job_result": JobResultParser,
+    "job_error": JobErrorParser,
+    "attempts_csv": AttemptsCsvParser,
+    "metrics_csv": MetricsCsvParser,
+    "perf_csv": PerfCsvParser,
+    "syslog": SysLogParser,
+    "user_error": FreeTextParser,
+    "user_error_summary": FreeTextParser,
+    "user_log": FreeTextParser,
+    "execution_log": ExecutionLogParser,
+    "driver_log": DriverLogParser,
+}
+
+ERROR_TIERS = {"user_error": 1, "job_error": 2, "syslog": 3, "attempts_csv": 4}
+"""How directly each kind reports error occurrences (see events.ErrorRecord.tier)."""
+
+
+@dataclass(slots=True)
+class _Followed:
+    kind: FileKind
+    reader: LineReader
+    parser: Parser | None
+    stats: FileStats
+
+
+class Ingestor:
+    """Routes each file's new bytes through its reader and parser into one JobState.
+
+    Thread-safe: a source thread feeds while the UI thread takes snapshots (`lock`).
+    """
+
+    def __init__(self, state: JobState | None = None) -> None:
+        self.state = state if state is not None else JobState()
+        self.lock = threading.RLock()
+        self._files: dict[str, _Followed] = {}
+
+    # -- what sources call ------------------------------------------------------------
+    def feed(self, path: str, data: bytes) -> None:
+        """New bytes appended to `path` (relative to the job root, `/` separated)."""
+        if not data:
+            return
+        with self.lock:
+            followed = self._follow(path)
+            followed.stats.bytes_read += len(data)
+            block = followed.reader.feed(data)
+            self._parse(path, followed, block)
+
+    def feed_text(self, path: str, block: str) -> None:
+        """Complete lines of `path` that arrived as text (sections of a piped stream)."""
+        with self.lock:
+            followed = self._follow(path)
+            followed.stats.bytes_read += len(block.encode("utf-8", "replace"))
+            self._parse(path, followed, block)
+
+    def reset(self, path: str) -> None:
+        """`path` was truncated or replaced: read it again from its start, with a new parser."""
+        with self.lock:
+            old = self._files.pop(path, None)
+            if old is not None and old.parser is not None:
+                self._apply(path, old.parser.flush())
+
+    def forget(self, path: str) -> None:
+        """`path` was deleted: close its open records; what it reported stays counted."""
+        self.reset(path)
+
+    def flush(self, path: str | None = None, final: bool = False) -> None:
+        """Input is quiet: close open multi-line records (tracebacks).
+
+        With `final` (the input is over, as in --once) an unfinished last line counts too;
+        while following, a partial line waits for the rest of its bytes instead.
+        """
+        with self.lock:
+            paths = [path] if path is not None else list(self._files)
+            for p in paths:
+                followed = self._files.get(p)
+                if followed is None:
+                    continue
+                if final:
+                    self._parse(p, followed, followed.reader.finish())
+                if followed.parser is not None:
+                    self._apply(p, followed.parser.flush())
+
+    def has_open_records(self, path: str) -> bool:
+        followed = self._files.get(path)
+        return bool(followed and followed.parser and followed.parser.has_open_record)
+
+    def snapshot(self):
+        with self.lock:
+            return self.state.snapshot()
+
+    def kind_of(self, path: str) -> str:
+        followed = self._files.get(path)
+        return followed.kind.kind if followed else classify(path).kind
+
+    # -- inside ------------------------------------------------------------------------
+    def _follow(self, path: str) -> _Followed:
+        followed = self._files.get(path)
+        if followed is None:
+            kind = classify(path)
+            factory = PARSERS.get(kind.kind)
+            parser: Parser | None
+            if kind.kind == "stream":
+                parser = StreamParser(path, kind, sink=self.feed_text)
+            else:
+                parser = factory(path, kind) if factory else None
+            stats = self.state.files.get(path)
+            if stats is None:
+                stats = self.state.files[path] = FileStats(kind=kind.kind)
+            stats.kind = kind.kind
+            followed = self._files[path] = _Followed(kind, LineReader(), parser, stats)
+        return followed
+
+    def _parse(self, path: str, followed: _Followed, block: str) -> None:
+        if not block:
+            return
+        stats = followed.stats
+        stats.lines += block.count("\n")
+        stats.lines_cut = followed.reader.lines_cut
+        if followed.parser is None:
+            return
+        self._apply(path, followed.parser.feed(block))
+
+    def _apply(self, path: str, events: list[ev.Event]) -> None:
+        if not events:
+            return
+        tier = ERROR_TIERS.get(self.kind_of(path), 5)
+        for event in events:
+            if type(event) is ev.ErrorRecord:
+                event.tier = tier
+        self.state.apply_all(events)

@@ -1,0 +1,434 @@
+"""The job model: applies parser events, reconciles the sources, hands out snapshots.
+
+Pure Python: no I/O, no Textual, no Azure. Memory is bounded by nodes, processes, error groups
+and fixed-length series, plus the ledger's two bytes per mini-batch id (see ledger.py).
+
+Reconciling sources that speak of the same numbers (the policy, in one place):
+- processed: the runtime's overview line and our own ledger of attempts (CSV rows, worker logs,
+  de-duplicated per attempt) are both "at least this many are done" readings of a count that
+  only grows, so the freshest reading is the largest: we take the max of the two.
+- failed: only sources that name the failing mini-batch count (the ledger); succeeded is then
+  processed - failed, so processed = succeeded + failed always holds.
+- total: the latest reading wins among `Scheduling finished`, `Processed p of t` and the metrics
+  CSV, ordered by log timestamp.
+- status: the service's own word (Azure, stream summary) beats what log wording implies; among
+  log hints a final status beats Running, and Failed beats Completed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from batchtop import events as ev
+from batchtop.errorgroups import ErrorBook
+from batchtop.ledger import MiniBatchLedger
+from batchtop.rate import RateEstimator
+from batchtop.snapshot import (
+    SERIES_NAMES,
+    ErrorView,
+    FileView,
+    ItemCounts,
+    MiniBatchCounts,
+    NodeView,
+    ProcessView,
+    Snapshot,
+)
+
+SERIES_LENGTH = 120
+MAX_NODES = 2048
+MAX_PROCESSES_PER_NODE = 512
+_STATUS_RANK = {
+    "NotStarted": 0,
+    "Queued": 1,
+    "Preparing": 2,
+    "Provisioning": 3,
+    "Starting": 4,
+    "Running": 5,
+    "Finalizing": 6,
+    "CancelRequested": 7,
+    "Completed": 8,
+    "Finished": 8,
+    "Canceled": 9,
+    "NotResponding": 9,
+    "Failed": 10,
+}
+
+
+@dataclass(slots=True)
+class ProcessState:
+    processed: int = 0
+    failed: int = 0
+    current: int | None = None
+    last_seen: float | None = None
+    first_seen: float | None = None
+
+
+@dataclass(slots=True)
+class NodeState:
+    processes: dict[str, ProcessState] = field(default_factory=dict)
+    last_seen: float | None = None
+    series: dict[str, deque[float]] = field(
+        default_factory=lambda: {name: deque(maxlen=SERIES_LENGTH) for name in SERIES_NAMES}
+    )
+    latest: dict[str, float | None] = field(default_factory=dict)
+    last_counters: ev.ResourceSample | None = None
+
+
+@dataclass(slots=True)
+class Reading:
+    """A value some source reported, and the log time it reported it at."""
+
+    value: int
+    at: float | None
+
+
+@dataclass(slots=True)
+class FileStats:
+    kind: str
+    bytes_read: int = 0
+    lines: int = 0
+    unparsed: int = 0
+    unparsed_sample: str = ""
+    lines_cut: int = 0
+
+
+class JobState:
+    """Everything batchtop knows about one job. Feed it events with apply()."""
+
+    def __init__(self) -> None:
+        self.ledger = MiniBatchLedger()
+        self.errors = ErrorBook()
+        self.rate = RateEstimator()
+        self.nodes: dict[str, NodeState] = {}
+        self.files: dict[str, FileStats] = {}
+        self.status = "NotStarted"
+        self._status_authority = 0
+        self.verdict: str | None = None
+        self._verdict_authority = 0
+        self.job_name: str | None = None
+        self.job_url: str | None = None
+        self.total: Reading | None = None
+        self.overview_processed: Reading | None = None
+        self.scheduled: int | None = None
+        self.scheduling: str | None = None
+        self.items_total: int | None = None
+        self.items_succeeded = 0
+        self.items_failed = 0
+        self.items_known = False
+        self.threshold_items_failed: int | None = None
+        self.runtime_eta: float | None = None
+        self.started_at: float | None = None
+        self.data_time: float | None = None
+        self.version = 0
+        self._handlers = {
+            ev.StatusHint: self._on_status,
+            ev.Verdict: self._on_verdict,
+            ev.Scheduled: self._on_scheduled,
+            ev.Progress: self._on_progress,
+            ev.Attempt: self._on_attempt,
+            ev.Picked: self._on_picked,
+            ev.Activity: self._on_activity,
+            ev.ErrorRecord: self._on_error,
+            ev.ResourceSample: self._on_resource,
+            ev.Metrics: self._on_metrics,
+            ev.JobInfo: self._on_job_info,
+            ev.Unparsed: self._on_unparsed,
+        }
+
+    # ----------------------------------------------------------------- applying events
+    def apply(self, event: ev.Event) -> None:
+        self._handlers[type(event)](event)
+        self.version += 1
+
+    def apply_all(self, events: list[ev.Event]) -> None:
+        handlers = self._handlers
+        for event in events:
+            handlers[type(event)](event)
+        if events:
+            self.version += 1
+
+    def _seen(self, at: float | None) -> None:
+        if at is None:
+            return
+        if self.data_time is None or at > self.data_time:
+            self.data_time = at
+        if self.started_at is None or at < self.started_at:
+            self.started_at = at
+
+    def _on_status(self, e: ev.StatusHint) -> None:
+        if e.authority > self._status_authority:
+            self.status, self._status_authority = e.status, e.authority
+        elif e.authority == self._status_authority:
+            if e.authority >= 2 or _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(
+                self.status, 0
+            ):
+                self.status = e.status
+        self._seen(e.at)
+
+    def _on_verdict(self, e: ev.Verdict) -> None:
+        if self.verdict is None:
+            self.verdict = e.text
+        self._seen(e.at)
+
+    def _on_scheduled(self, e: ev.Scheduled) -> None:
+        self.scheduled = max(self.scheduled or 0, e.count)
+        if e.finished:
+            self._set_total(e.count, e.at)
+            self.scheduling = f"finished: {e.count} mini-batches"
+        else:
+            self.scheduling = f"scheduling: {e.count} so far"
+        if e.items is not None:
+            self.items_total = e.items
+        self._on_status(ev.StatusHint("Running", e.at))
+
+    def _set_total(self, value: int, at: float | None) -> None:
+        if self.total is None or at is None or self.total.at is None or at >= self.total.at:
+            self.total = Reading(value, at)
+
+    def _on_progress(self, e: ev.Progress) -> None:
+        cur = self.overview_processed
+        if cur is None or e.processed >= cur.value:
+            self.overview_processed = Reading(e.processed, e.at)
+        if e.total is not None:
+            self._set_total(e.total, e.at)
+        if e.runtime_eta is not None:
+            self.runtime_eta = e.runtime_eta
+        if e.elapsed is not None and e.at is not None:
+            self._seen(e.at - e.elapsed)
+        self._seen(e.at)
+        self._on_status(ev.StatusHint("Running", e.at))
+        self.rate.progress(e.at, e.processed)
+
+    def _on_metrics(self, e: ev.Metrics) -> None:
+        if e.total is not None:
+            self._set_total(e.total, e.at)
+        if e.completed is not None:
+            self._on_progress(ev.Progress(e.completed, None, e.at, None, e.runtime_eta))
+        self._seen(e.at)
+
+    def _process(self, node: str, process: str) -> ProcessState | None:
+        state = self.nodes.get(node)
+        if state is None:
+            if len(self.nodes) >= MAX_NODES:
+                return None
+            state = self.nodes[node] = NodeState()
+        proc = state.processes.get(process)
+        if proc is None:
+            if len(state.processes) >= MAX_PROCESSES_PER_NODE:
+                return None
+            proc = state.processes[process] = ProcessState()
+        return proc
+
+    def _touch(self, node: str, process: str | None, at: float | None) -> ProcessState | None:
+        proc = self._process(node, process) if process else None
+        if at is not None:
+            nstate = self.nodes.get(node)
+            if nstate is None and len(self.nodes) < MAX_NODES:
+                nstate = self.nodes[node] = NodeState()
+            if nstate is not None and (nstate.last_seen is None or at > nstate.last_seen):
+                nstate.last_seen = at
+            if proc is not None:
+                if proc.last_seen is None or at > proc.last_seen:
+                    proc.last_seen = at
+                if proc.first_seen is None or at < proc.first_seen:
+                    proc.first_seen = at
+        return proc
+
+    def _on_attempt(self, e: ev.Attempt) -> None:
+        out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
+        self._seen(e.at)
+        proc = self._touch(e.node, e.process, e.at) if e.node else None
+        if not out.new_attempt:
+            return
+        if proc is not None:
+            proc.processed += 1
+            if not e.ok:
+                proc.failed += 1
+            if proc.current == e.mini_batch:
+                proc.current = None
+        items = e.items_total
+        if out.newly_succeeded:
+            got = e.items_succeeded if e.items_succeeded is not None else items
+            if got is not None:
+                self.items_succeeded += got
+                self.items_known = True
+            if out.failed_to_succeeded:
+                self.items_failed -= self.ledger.items_of(e.mini_batch)
+        elif out.newly_failed and items is not None:
+            self.items_failed += items
+            self.items_known = True
+            self.ledger.remember_items(e.mini_batch, items)
+        if out.newly_processed:
+            self.rate.completed(e.at)
+
+    def _on_picked(self, e: ev.Picked) -> None:
+        proc = self._touch(e.node, e.process, e.at)
+        if proc is not None:
+            proc.current = e.mini_batch
+        self._seen(e.at)
+
+    def _on_activity(self, e: ev.Activity) -> None:
+        self._touch(e.node, e.process, e.at)
+        self._seen(e.at)
+
+    def _on_error(self, e: ev.ErrorRecord) -> None:
+        self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier)
+        if e.node:
+            self._touch(e.node, e.process, e.at)
+        self._seen(e.at)
+
+    def _on_resource(self, e: ev.ResourceSample) -> None:
+        node = self.nodes.get(e.node)
+        if node is None:
+            if len(self.nodes) >= MAX_NODES:
+                return
+            node = self.nodes[e.node] = NodeState()
+        prev = node.last_counters
+        if prev is not None and e.at <= prev.at:
+            return  # a row we already have (re-read) or out of order: rates would be nonsense
+        values: dict[str, float | None] = {
+            "cpu": e.cpu_percent,
+            "memory": e.memory_percent,
+            "disk_read": _rate(prev, e, "disk_read_mb"),
+            "disk_write": _rate(prev, e, "disk_write_mb"),
+            "net_sent": _rate(prev, e, "net_sent_mb"),
+            "net_recv": _rate(prev, e, "net_recv_mb"),
+        }
+        for name, value in values.items():
+            if value is not None:
+                node.series[name].append(value)
+            node.latest[name] = value if value is not None else node.latest.get(name)
+        node.last_counters = e
+        if node.last_seen is None or e.at > node.last_seen:
+            node.last_seen = e.at
+        self._seen(e.at)
+
+    def _on_job_info(self, e: ev.JobInfo) -> None:
+        self.job_name = e.name or self.job_name
+        self.job_url = e.url or self.job_url
+        if e.started is not None:
+            self._seen(e.started)
+
+    def _on_unparsed(self, e: ev.Unparsed) -> None:
+        stats = self.files.get(e.path)
+        if stats is None:
+            stats = self.files[e.path] = FileStats(kind="?")
+        stats.unparsed += e.count
+        stats.unparsed_sample = e.sample[:500]
+
+    # ----------------------------------------------------------------- reading the model
+    def _processed(self) -> int:
+        ledger = self.ledger
+        overview = self.overview_processed.value if self.overview_processed else 0
+        return max(overview, ledger.succeeded + ledger.failed)
+
+    def counts(self) -> MiniBatchCounts:
+        processed = self._processed()
+        failed = min(self.ledger.failed, processed)
+        total = self.total.value if self.total else None
+        if total is not None and processed > total:
+            total = processed  # a total read from an older file than the counts: not less
+        return MiniBatchCounts(
+            total=total,
+            processed=processed,
+            succeeded=processed - failed,
+            failed=failed,
+            retried=self.ledger.retried,
+        )
+
+    def snapshot(self) -> Snapshot:
+        counts = self.counts()
+        remaining = None if counts.total is None else counts.total - counts.processed
+        finished = self.status in ("Completed", "Failed", "Canceled", "Finished")
+        items = ItemCounts(
+            total=self.items_total,
+            succeeded=self.items_succeeded if self.items_known else None,
+            failed=max(0, self.items_failed) if self.items_known else None,
+        )
+        return Snapshot(
+            status=self.status,
+            verdict=self.verdict,
+            job_name=self.job_name,
+            job_url=self.job_url,
+            mini_batches=counts,
+            items=items,
+            rate_per_min=self.rate.per_minute(),
+            eta_seconds=None if finished else self.rate.eta_seconds(remaining),
+            runtime_eta_seconds=None if finished else self.runtime_eta,
+            started_at=self.started_at,
+            data_time=self.data_time,
+            scheduling=self.scheduling,
+            nodes=tuple(self._node_views()),
+            errors=tuple(self._error_views()),
+            files=tuple(
+                FileView(
+                    p, f.kind, f.bytes_read, f.lines, f.unparsed, f.unparsed_sample, f.lines_cut
+                )
+                for p, f in sorted(self.files.items())
+            ),
+            error_occurrences=self.errors.total,
+            version=self.version,
+        )
+
+    def _node_views(self) -> list[NodeView]:
+        views = []
+        for name in sorted(self.nodes, key=_natural_key):
+            node = self.nodes[name]
+            procs = tuple(
+                ProcessView(
+                    name, pname, p.processed, p.failed, p.current, p.last_seen, p.first_seen
+                )
+                for pname, p in sorted(node.processes.items(), key=lambda kv: _natural_key(kv[0]))
+            )
+            views.append(
+                NodeView(
+                    name=name,
+                    processes=procs,
+                    last_seen=node.last_seen,
+                    latest={k: node.latest.get(k) for k in SERIES_NAMES},
+                    series={k: tuple(v) for k, v in node.series.items()},
+                )
+            )
+        return views
+
+    def _error_views(self) -> list[ErrorView]:
+        groups = sorted(
+            self.errors.groups.values(), key=lambda g: (g.last_seen or 0.0, g.count), reverse=True
+        )
+        return [
+            ErrorView(
+                signature=g.signature,
+                message=g.message,
+                count=g.count,
+                first_seen=g.first_seen,
+                last_seen=g.last_seen,
+                where=tuple(k for k, _ in sorted(g.places.items(), key=lambda kv: -kv[1])),
+                files=tuple(g.files),
+                traceback=g.last_text,
+                path=g.last_path,
+            )
+            for g in groups
+        ]
+
+
+def _rate(prev: ev.ResourceSample | None, cur: ev.ResourceSample, attr: str) -> float | None:
+    """MB/s between two cumulative counter readings; None when unknown or the counter reset."""
+    now = getattr(cur, attr)
+    if prev is None or now is None:
+        return None
+    before = getattr(prev, attr)
+    span = cur.at - prev.at
+    if before is None or span <= 0 or now < before:
+        return None
+    return (now - before) / span
+
+
+def _natural_key(name: str) -> tuple:
+    """Sort `10.0.0.10` after `10.0.0.9` and `process010` after `process002`."""
+    parts: list = []
+    for chunk in name.replace("-", ".").split("."):
+        digits = "".join(c for c in chunk if c.isdigit())
+        prefix = chunk.rstrip("0123456789")
+        parts.append((prefix, int(digits) if digits and chunk.endswith(digits) else -1, chunk))
+    return tuple(parts)

@@ -1,0 +1,281 @@
+"""CSV reports: attempts (processed_mini-batches.csv and older), metrics progress, node perf.
+
+Columns are mapped by header name, loosely (case, spaces and punctuation ignored; the runtime's
+exact spelling was never documented), so reordered or extra columns are fine and a missing
+column only makes that figure unknown. `N/A` and empty cells are "unknown". Rows that cannot be
+read are counted as unparsed, never fatal. The stdlib csv module does the quoting (JSON with
+commas and quotes inside `Mini-batch Detail`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from batchtop import events as ev
+from batchtop.parsers.base import Parser
+from batchtop.parsers.registry import FileKind
+from batchtop.timeparse import parse_duration, parse_stamp
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9%]")
+MAX_CELL = 4096
+csv.field_size_limit(1 << 24)
+
+
+def normalise(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.strip().lower())
+
+
+def to_int(cell: str | None) -> int | None:
+    if cell is None:
+        return None
+    cell = cell.strip()
+    if not cell or cell in ("N/A", "None", "nan"):
+        return None
+    try:
+        value = int(cell)
+    except ValueError:
+        try:
+            as_float = float(cell)
+        except ValueError:
+            return None
+        if not math.isfinite(as_float):
+            return None
+        value = int(as_float)
+    return value if 0 <= value < 1 << 53 else None
+
+
+def to_float(cell: str | None) -> float | None:
+    if cell is None:
+        return None
+    cell = cell.strip()
+    if not cell or cell in ("N/A", "None"):
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class CsvParser(Parser):
+    """Header-mapped CSV: subclasses name the columns they want and handle one row."""
+
+    COLUMNS: dict[str, Sequence[str]] = {}
+    """field -> accepted normalised header names (first one found wins)."""
+
+    def __init__(self, path: str, kind: FileKind) -> None:
+        super().__init__(path, kind)
+        self._index: dict[str, int] | None = None
+
+    def feed(self, block: str) -> list[ev.Event]:
+        out: list[ev.Event] = []
+        bad = 0
+        sample = ""
+        rows = csv.reader(io.StringIO(block), strict=False)
+        try:
+            for row in rows:
+                if not row:
+                    continue
+                if self._index is None:
+                    self._index = self._map_header(row)
+                    continue
+                try:
+                    self.on_row(row, out)
+                except (ValueError, IndexError, OverflowError):
+                    bad += 1
+                    sample = ",".join(row)[:300]
+        except csv.Error as exc:
+            bad += 1
+            sample = f"CSV error: {exc}"
+        if bad:
+            out.append(ev.Unparsed(self.path, bad, sample))
+        return out
+
+    def _map_header(self, header: list[str]) -> dict[str, int]:
+        names = {normalise(cell): i for i, cell in reversed(list(enumerate(header)))}
+        index = {}
+        for field, accepted in self.COLUMNS.items():
+            for name in accepted:
+                if name in names:
+                    index[field] = names[name]
+                    break
+        return index
+
+    def cell(self, row: list[str], field: str) -> str | None:
+        i = self._index.get(field) if self._index else None
+        if i is None or i >= len(row):
+            return None
+        value = row[i]
+        return value if len(value) <= MAX_CELL else value[:MAX_CELL]
+
+    def on_row(self, row: list[str], out: list[ev.Event]) -> None:
+        raise NotImplementedError
+
+
+_PROCESS_CELL = re.compile(
+    r"^(?:(?P<node>[^/:\s]+)[/:\s_]+)?(?P<proc>process\d+|Process-\d+)$", re.IGNORECASE
+)
+_OK_STATUSES = frozenset({"RUN_DONE", "SUCCEEDED", "DONE"})
+
+
+class AttemptsCsvParser(CsvParser):
+    """One row per attempt: processed_mini-batches.csv, processed_tasks.csv, *.task.csv."""
+
+    COLUMNS = {
+        "id": ("minibatchid", "taskid", "minibatch"),
+        "attempt": ("pickedcount", "dequeuecount"),
+        "process": ("process", "processname", "agent"),
+        "node": ("ipaddress", "node", "nodeid", "noderank"),
+        "process_id": ("processid",),
+        "start": ("starttime",),
+        "total": ("total",),
+        "succeeded": ("succeeded",),
+        "failed": ("failed",),
+        "elapsed": ("elapsedseconds",),
+        "status": ("status",),
+        "category": ("errorcategory",),
+        "error": ("errormessage", "error"),
+    }
+
+    def on_row(self, row: list[str], out: list[ev.Event]) -> None:
+        cell = self.cell
+        mb = to_int(cell(row, "id"))
+        status = (cell(row, "status") or "").strip().upper()
+        start = parse_stamp((cell(row, "start") or "").strip())
+        elapsed = to_float(cell(row, "elapsed"))
+        at = start + elapsed if start is not None and elapsed is not None else start
+        node, process = self._who(row)
+        if mb is None:
+            if node and at is not None:
+                out.append(ev.Activity(node, process, at))  # lifecycle rows (INIT_START, ...)
+            return
+        if status and not status.startswith("RUN_") and status not in _OK_STATUSES:
+            if node and at is not None:
+                out.append(ev.Activity(node, process, at))
+            return
+        failed_items = to_int(cell(row, "failed"))
+        ok = status in _OK_STATUSES if status else not failed_items
+        out.append(
+            ev.Attempt(
+                mb,
+                ok,
+                at,
+                node,
+                process,
+                to_int(cell(row, "attempt")),
+                to_int(cell(row, "total")),
+                to_int(cell(row, "succeeded")),
+                failed_items,
+                status or None,
+            )
+        )
+        if not ok:
+            message = (cell(row, "error") or "").strip()
+            if message:
+                out.append(ev.ErrorRecord(message, at, self.path, node, process))
+
+    def _who(self, row: list[str]) -> tuple[str | None, str | None]:
+        node = (self.cell(row, "node") or "").strip() or self.node
+        raw = (self.cell(row, "process") or "").strip()
+        process = self.process
+        if raw:
+            m = _PROCESS_CELL.match(raw)
+            if m:
+                process = m.group("proc")
+                node = m.group("node") or node
+            else:
+                process = raw[:64]
+        elif (pid := (self.cell(row, "process_id") or "").strip()) and pid != "N/A":
+            process = process or f"pid {pid[:16]}"
+        return (node or None), process
+
+
+class MetricsCsvParser(CsvParser):
+    """logs/sys/metrics/*/progress.csv: the runtime's own counters, last row = now."""
+
+    COLUMNS = {
+        "at": ("datetime", "time", "utctime"),
+        "total": ("totaltasks", "totalminibatches"),
+        "scheduled": ("scheduledtasks", "scheduledminibatches"),
+        "completed": ("completedtasks", "completedminibatches", "processedtasks"),
+        "failed": ("failedtasks", "failedminibatches"),
+        "eta": ("estimatedremainingtime",),
+    }
+
+    def on_row(self, row: list[str], out: list[ev.Event]) -> None:
+        cell = self.cell
+        eta_text = (cell(row, "eta") or "").strip()
+        out.append(
+            ev.Metrics(
+                parse_stamp((cell(row, "at") or "").strip()),
+                to_int(cell(row, "total")),
+                to_int(cell(row, "scheduled")),
+                to_int(cell(row, "completed")),
+                to_int(cell(row, "failed")),
+                parse_duration(eta_text) if eta_text else None,
+            )
+        )
+
+
+def _loose(*words: str) -> Callable[[str], bool]:
+    return lambda name: all(w in name for w in words)
+
+
+class PerfCsvParser(CsvParser):
+    """Per-node resource usage (node_resource_usage.csv, 2019 sys_resource_monitor_*.csv)."""
+
+    LOOSE: dict[str, tuple[Callable[[str], bool], ...]] = {
+        "at": (_loose("utctime"), _loose("time"), _loose("date")),
+        "cpu": (_loose("cpu", "percent"), _loose("cpu", "%"), _loose("cpu")),
+        "mem_pct": (
+            _loose("memory", "used", "percent"),
+            _loose("memory", "percent"),
+            _loose("mem", "%"),
+        ),
+        "mem_used": (_loose("memory", "used", "mb"),),
+        "mem_total": (_loose("memory", "total"),),
+        "disk_read": (_loose("disk", "read", "mb"),),
+        "disk_write": (_loose("disk", "write", "mb"),),
+        "net_sent": (_loose("net", "sent"),),
+        "net_recv": (_loose("net", "recv"),),
+    }
+
+    def _map_header(self, header: list[str]) -> dict[str, int]:
+        names = [normalise(cell) for cell in header]
+        index: dict[str, int] = {}
+        for field, tests in self.LOOSE.items():
+            for test in tests:
+                hit = next(
+                    (i for i, n in enumerate(names) if test(n) and i not in index.values()), None
+                )
+                if hit is not None:
+                    index[field] = hit
+                    break
+        return index
+
+    def on_row(self, row: list[str], out: list[ev.Event]) -> None:
+        cell = self.cell
+        at = parse_stamp((cell(row, "at") or "").strip())
+        if at is None or not self.node:
+            raise ValueError("row without a time")
+        mem = to_float(cell(row, "mem_pct"))
+        if mem is None:
+            used, total = to_float(cell(row, "mem_used")), to_float(cell(row, "mem_total"))
+            if used is not None and total:
+                mem = 100.0 * used / total
+        out.append(
+            ev.ResourceSample(
+                self.node,
+                at,
+                to_float(cell(row, "cpu")),
+                mem,
+                to_float(cell(row, "disk_read")),
+                to_float(cell(row, "disk_write")),
+                to_float(cell(row, "net_sent")),
+                to_float(cell(row, "net_recv")),
+            )
+        )

@@ -1,0 +1,130 @@
+"""Free text written by the user's script or the driver: stdout/stderr, user error logs, std_log.
+
+Anything can be printed here, so the parser looks for only two things: Python tracebacks (one
+error record each, from `Traceback (most recent call last):` to the exception line) and the
+newest timestamp (a sign of life). Blocks without `Traceback` cost one substring search.
+The driver log adds the runtime's start/end banners and its `SystemExit: <code>`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from batchtop import events as ev
+from batchtop.parsers.base import OpenRecord, Parser, last_match
+from batchtop.parsers.registry import FileKind
+from batchtop.timeparse import parse_stamp
+
+TRACEBACK = "Traceback (most recent call last):"
+_FRAME_LINE = re.compile(r"^(?:\s|During handling|The above exception|\s*$|\^|~)")
+_STAMP_ANYWHERE = re.compile(r"\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)")
+_LAST_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)", re.M)
+_EXIT_CODES = {
+    42: "the batch job failed (runtime exit code 42)",
+    71: "process timeout (runtime exit code 71)",
+    72: "init() failed (runtime exit code 72)",
+    73: "some run() calls failed (runtime exit code 73)",
+    74: "all run() calls failed (runtime exit code 74)",
+    82: "the job was stopped (runtime exit code 82)",
+}
+_SYSTEM_EXIT = re.compile(r"^SystemExit: (\d+)", re.M)
+TAIL_SCAN = 4096
+
+
+class FreeTextParser(Parser):
+    def __init__(self, path: str, kind: FileKind) -> None:
+        super().__init__(path, kind)
+        self._open: OpenRecord | None = None
+        self._in_frames = False
+        self._last_at: float | None = None
+
+    @property
+    def has_open_record(self) -> bool:
+        return self._open is not None
+
+    def feed(self, block: str) -> list[ev.Event]:
+        out: list[ev.Event] = []
+        if self._open is not None or TRACEBACK in block:
+            self._scan_tracebacks(block, out)
+        self._activity(block, out)
+        return out
+
+    def flush(self) -> list[ev.Event]:
+        if self._open is None:
+            return []
+        record, self._open = self._open, None
+        return [record.to_event(self.path)]
+
+    def _scan_tracebacks(self, block: str, out: list[ev.Event]) -> None:
+        pos = 0
+        if self._open is None:
+            pos = block.find(TRACEBACK)
+            pos = block.rfind("\n", 0, pos) + 1
+        lines = block[pos:].split("\n")[:-1]
+        for line in lines:
+            if self._open is None:
+                if TRACEBACK in line:
+                    self._start(line, block, pos)
+                continue
+            if TRACEBACK in line and not self._in_frames:
+                self._open.extend(line)
+                self._in_frames = True
+                continue
+            self._open.extend(line)
+            if self._in_frames and not _FRAME_LINE.match(line):
+                # the exception line ends the traceback (unless a chained one follows; those
+                # start with "During handling"/"The above", which are frame-like lines)
+                self._in_frames = False
+                out.append(self._open.to_event(self.path))
+                self._open = None
+
+    def _start(self, line: str, block: str, pos: int) -> None:
+        at = self._stamp_before(block, pos)
+        head = line[: line.find(TRACEBACK)].strip()
+        self._open = OpenRecord(head or TRACEBACK, at, self.node, self.process)
+        if head:
+            self._open.extend(TRACEBACK)
+        self._in_frames = True
+
+    def _stamp_before(self, block: str, pos: int) -> float | None:
+        """The newest timestamp on or before the traceback's line (the error's time)."""
+        window = block[max(0, pos - TAIL_SCAN) : pos + 200]
+        found = last_match(_STAMP_ANYWHERE, window)
+        if found is not None:
+            return parse_stamp(found.group(1))
+        return self._last_at
+
+    def _activity(self, block: str, out: list[ev.Event]) -> None:
+        start = max(0, len(block) - TAIL_SCAN)
+        last = last_match(_LAST_STAMP, block, start)
+        if last is None:
+            return
+        at = parse_stamp(last.group(1))
+        if at is None:
+            return
+        self._last_at = at
+        if self.node:
+            out.append(ev.Activity(self.node, self.process, at))
+
+
+class DriverLogParser(FreeTextParser):
+    """70_driver_log.txt / std_log_*.txt: banners, exit code, and tracebacks."""
+
+    def feed(self, block: str) -> list[ev.Event]:
+        out = super().feed(block)
+        if "Batch Inference Start" in block:
+            out.append(ev.StatusHint("Running", self._last_at))
+        for m in _SYSTEM_EXIT.finditer(block):
+            code = int(m.group(1))
+            if code == 0:
+                continue
+            reason = _EXIT_CODES.get(code, f"the driver exited with code {code}")
+            status = "Canceled" if code == 82 else "Failed"
+            out.append(ev.StatusHint(status, self._last_at))
+            out.append(ev.Verdict(f"Driver: {reason}", self._last_at))
+        return [e for e in out if not _is_system_exit(e)]
+
+
+def _is_system_exit(event: ev.Event) -> bool:
+    """The driver's own `SystemExit: 42` traceback is the verdict, not an error group."""
+    return isinstance(event, ev.ErrorRecord) and "SystemExit" in event.text.rsplit("\n", 2)[-1]

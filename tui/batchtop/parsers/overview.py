@@ -1,0 +1,144 @@
+"""The progress overview (`job_progress_overview.*.txt`, old `overview.txt`) and job_result.txt.
+
+The overview is the job's heartbeat: scheduling, `Processed p of t`, the runtime's ETA, why
+progress stopped. Every template of every era is one regex here; new wording falls through to
+"unparsed" (counted and shown), never to a wrong number.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from batchtop import events as ev
+from batchtop.parsers.timestamped import HeadResult, TimestampedParser
+from batchtop.timeparse import parse_duration
+
+_PROCESSED = re.compile(
+    r"Processed (\d+) of (\d+) mini batches in (.+?)\.\s*Estimated? remaining(?: time)? (.+?)\.?$"
+)
+_PROCESSED_PLAIN = re.compile(r"Processed (\d+) (?:of (\d+) )?mini batches\.?")
+_SCHEDULED_ALL = re.compile(
+    r"Scheduling finished\. Scheduled (\d+) mini batches"
+    r"(?: in [\d.]+ seconds\. There are \d+ tasks with (\d+) items| with (\d+) items)?"
+)
+_SCHEDULED = re.compile(r"Scheduled (\d+) mini batches in")
+_ALL_DONE = re.compile(r"All (\d+) mini batches have been processed")
+_STOPPED = re.compile(r"Progress update stopped for reasons: (\[.*\])")
+_THRESHOLD = re.compile(
+    r"The number of failed items is (\d+), which exceeds error threshold (-?\d+)"
+)
+_STOPPING = re.compile(r"Received stop signal and the ParallelRunStep is stopping")
+_FAILURE_PHRASES = (
+    "had timeout for",
+    "raised exception for",
+    "There is no succeeded mini batch item returned from run()",
+    "No task has been picked.",
+    "No task has been processed.",
+    "Unable to create any task within",
+    "Failed to create tasks with",
+    "No temp file found. The job failed.",
+    "The master role failed",
+)
+_KNOWN_QUIET = (
+    "Start the simulator",
+    "The overviewer on",
+    "Start scheduling",
+    "No task has been processed yet",
+    "There are ",
+    "Concatenated ",
+    "Finished concatenating",
+    "All temp files are empty",
+)
+
+
+def _stop_reasons(text: str) -> list[str]:
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return [text]
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
+def interpret_overview_message(at: float | None, msg: str) -> HeadResult | None:
+    """One overview message -> events. Shared with job_result.txt, which reuses the wording."""
+    m = _PROCESSED.search(msg)
+    if m:
+        return HeadResult(
+            [
+                ev.Progress(
+                    int(m.group(1)),
+                    int(m.group(2)),
+                    at,
+                    parse_duration(m.group(3)),
+                    parse_duration(m.group(4)),
+                )
+            ]
+        )
+    m = _SCHEDULED_ALL.search(msg)
+    if m:
+        items = m.group(2) or m.group(3)
+        return HeadResult([ev.Scheduled(int(m.group(1)), at, True, int(items) if items else None)])
+    m = _SCHEDULED.search(msg)
+    if m:
+        return HeadResult([ev.Scheduled(int(m.group(1)), at, False)])
+    m = _ALL_DONE.search(msg)
+    if m:
+        n = int(m.group(1))
+        return HeadResult([ev.Progress(n, n, at), ev.StatusHint("Completed", at)])
+    m = _THRESHOLD.search(msg)
+    if m:
+        return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(msg.strip(), at)])
+    m = _STOPPED.search(msg)
+    if m:
+        return HeadResult(_stopped(at, _stop_reasons(m.group(1))))
+    m = _PROCESSED_PLAIN.search(msg)
+    if m:
+        total = int(m.group(2)) if m.group(2) else None
+        return HeadResult([ev.Progress(int(m.group(1)), total, at)])
+    if _STOPPING.search(msg):
+        return HeadResult([ev.StatusHint("CancelRequested", at)])
+    if any(phrase in msg for phrase in _FAILURE_PHRASES):
+        text = msg.strip()
+        return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(text, at)], error_head=text)
+    if msg.startswith(_KNOWN_QUIET) or not msg.strip():
+        return HeadResult([ev.StatusHint("Running", at)])
+    return None
+
+
+def _stopped(at: float | None, reasons: list[str]) -> list[ev.Event]:
+    joined = " ".join(reasons)
+    if "have been processed" in joined:
+        return [ev.StatusHint("Completed", at)]
+    if "error threshold" in joined.lower() or "No progress update" in joined:
+        return [ev.StatusHint("Failed", at), ev.Verdict(joined, at)]
+    if "stop signal" in joined:
+        return [ev.StatusHint("Canceled", at), ev.Verdict(joined, at)]
+    return [ev.Verdict(joined, at)] if joined else []
+
+
+class OverviewParser(TimestampedParser):
+    def on_head(self, at: float | None, message: str) -> HeadResult | None:
+        return interpret_overview_message(at, message)
+
+
+_RESULT_FAILED = re.compile(r"\b(fail|failed|failure|error|exceed)", re.IGNORECASE)
+_RESULT_OK = re.compile(r"\b(succeeded|success|completed|finished successfully)\b", re.IGNORECASE)
+
+
+class JobResultParser(TimestampedParser):
+    """logs/job_result.txt: the runtime's final word. Its wording is the verdict."""
+
+    def on_head(self, at: float | None, message: str) -> HeadResult | None:
+        known = interpret_overview_message(at, message)
+        if known is not None and known.events:
+            return known
+        text = message.strip()
+        if _RESULT_FAILED.search(text):
+            return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(text, at)])
+        if _RESULT_OK.search(text):
+            return HeadResult([ev.StatusHint("Completed", at)])
+        return HeadResult()
+
+    def on_loose_line(self, line: str) -> list[ev.Event]:
+        return []  # pointers to other files ("please check logs/job_error.txt"): nothing to count

@@ -1,0 +1,74 @@
+"""Which parser reads which file: path patterns of every era, in one table.
+
+The runtime moved files around several times since 2019 (see shared/formats/README.md); a path
+is recognised by its shape, not by one fixed layout, and anything unknown is listed as `raw`
+(shown in the file list and the log viewer, never parsed, never fatal).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NODE = r"(?P<node>[^/]+)"
+_PROC_IN_NAME = re.compile(r"(process\d+|Process-\d+)", re.IGNORECASE)
+
+# (kind, pattern) in priority order; patterns match the path relative to the job root, with
+# an optional leading folder (a user may point us at a parent folder or at logs/ itself).
+_TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("readme", r"(?:^|/)logs/readme\.txt$"),
+        ("overview", r"(?:^|/)logs/(?:user/)?(?:job_progress_overview|overview)[^/]*\.txt$"),
+        ("job_result", r"(?:^|/)logs/(?:user/)?job_?result[^/]*\.txt$"),
+        ("job_error", r"(?:^|/)logs/(?:user/)?job_?error[^/]*\.txt$"),
+        ("attempts_csv", r"(?:^|/)logs/sys/(?:job_)?report/processed_(?:mini-batches|tasks)\.csv$"),
+        ("attempts_csv", r"(?:^|/)logs/(?:sys/)?worker/" + _NODE + r"/[^/]+\.task\.csv$"),
+        ("metrics_csv", r"(?:^|/)logs/sys/metrics/(?:.+/)?progress\.csv$"),
+        ("perf_csv", r"(?:^|/)logs/(?:sys/)?perf/" + _NODE + r"/node_resource_usage\.csv$"),
+        ("perf_csv", r"(?:^|/)logs/performance/" + _NODE + r"/sys_resource_monitor[^/]*\.csv$"),
+        ("syslog", r"(?:^|/)logs/sys/(?:node|worker)/" + _NODE + r"/[^/]+\.txt$"),
+        ("syslog", r"(?:^|/)logs/worker/" + _NODE + r"/[^/]+\.txt$"),
+        ("syslog", r"(?:^|/)logs/sys/(?:error|warning)/" + _NODE + r"/[^/]+\.txt$"),
+        ("syslog", r"(?:^|/)logs/(?:sys/)?master[^/]*\.txt$"),
+        ("syslog", r"(?:^|/)logs/sys/[^/]+\.txt$"),
+        ("user_error", r"(?:^|/)logs/user/error/" + _NODE + r"/[^/]+\.txt$"),
+        ("user_error_summary", r"(?:^|/)logs/user/error\.txt$"),
+        ("user_log", r"(?:^|/)logs/user/(?:stdout|stderr|entry_script_log)/" + _NODE + r"/[^/]+$"),
+        ("user_log", r"(?:^|/)logs/user/" + _NODE + r"/[^/]+\.txt$"),
+        ("execution_log", r"(?:^|/)logs/azureml/executionlogs\.txt$"),
+        ("driver_log", r"(?:^|/)azureml-logs/70_driver_log[^/]*\.txt$"),
+        ("driver_log", r"(?:^|/)user_logs/std_log[^/]*\.txt$"),
+        ("stream", r"(?:^|/)[^/]*\.stream(?:\.txt)?$"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    """What a path is: its kind and, where the path says, its node and process."""
+
+    kind: str
+    node: str | None = None
+    process: str | None = None
+
+
+def classify(path: str) -> FileKind:
+    """Recognise a file by its path (any era); `raw` when nothing matches."""
+    normalised = path.replace("\\", "/")
+    for kind, pattern in _TABLE:
+        m = pattern.search(normalised)
+        if m is None:
+            continue
+        node = m.groupdict().get("node")
+        name = normalised.rsplit("/", 1)[-1]
+        proc = _PROC_IN_NAME.search(name)
+        return FileKind(kind, node, proc.group(1) if proc else None)
+    return FileKind("raw")
+
+
+PARSED_KINDS = frozenset(kind for kind, _ in _TABLE) - {"readme"}
+"""Kinds that get a parser; `readme` and `raw` are only listed and shown."""
+
+FIRST_KINDS = ("overview", "job_result", "metrics_csv", "execution_log", "driver_log", "job_error")
+"""Read these first when attaching to a big tree: they say where the job is in a few KB."""

@@ -1,0 +1,95 @@
+"""Rate and ETA of our own, from when mini-batches finished in (log) time.
+
+The runtime prints its own ETA, but only in the overview and only every few seconds; ours works
+from any source of completions and looks at a recent window, so a job that slowed down (a dead
+node) gets an honest, longer ETA quickly. Time is the logs' time, not the wall clock: a finished
+job opened a week later still shows the rate it ran at.
+
+Completions arrive out of order (many worker logs and a CSV read one after another), so they
+are counted into fixed time buckets rather than treated as an ordered series; the buckets
+older than the window are dropped, keeping memory fixed.
+"""
+
+from __future__ import annotations
+
+BUCKET_SECONDS = 10
+WINDOW_SECONDS = 300.0
+
+
+class RateEstimator:
+    """Mini-batches per minute over the last WINDOW_SECONDS of log time."""
+
+    def __init__(self, window: float = WINDOW_SECONDS) -> None:
+        self._window = window
+        self._buckets: dict[int, int] = {}
+        self._newest: float | None = None
+        self._oldest: float | None = None
+        self._keep = int(window // BUCKET_SECONDS) + 2
+        self._progress: list[tuple[float, int]] = []  # (at, processed) from progress lines
+
+    def completed(self, at: float | None, count: int = 1) -> None:
+        """`count` mini-batches finished at `at` (from attempts: CSV rows, worker logs)."""
+        if at is None:
+            return
+        bucket = int(at // BUCKET_SECONDS)
+        if self._newest is not None and bucket < int(self._newest // BUCKET_SECONDS) - self._keep:
+            self._note_time(at)
+            return  # older than the window: matters for nothing we show
+        self._buckets[bucket] = self._buckets.get(bucket, 0) + count
+        self._note_time(at)
+        if len(self._buckets) > 2 * self._keep:
+            newest = int(self._newest // BUCKET_SECONDS)
+            for old in [b for b in self._buckets if b < newest - self._keep]:
+                del self._buckets[old]
+
+    def progress(self, at: float | None, processed: int) -> None:
+        """The runtime's own cumulative count (overview, metrics CSV), in log order."""
+        if at is None:
+            return
+        samples = self._progress
+        if samples and at <= samples[-1][0]:
+            return
+        samples.append((at, processed))
+        while len(samples) > 2 and samples[-1][0] - samples[1][0] >= self._window:
+            samples.pop(0)
+        self._note_time(at)
+
+    def _note_time(self, at: float) -> None:
+        if self._newest is None or at > self._newest:
+            self._newest = at
+        if self._oldest is None or at < self._oldest:
+            self._oldest = at
+
+    def per_minute(self) -> float | None:
+        from_progress = self._from_progress()
+        return from_progress if from_progress is not None else self._from_buckets()
+
+    def _from_progress(self) -> float | None:
+        samples = self._progress
+        if len(samples) < 2:
+            return None
+        (t0, n0), (t1, n1) = samples[0], samples[-1]
+        if t1 - t0 < 1.0 or n1 < n0:
+            return None
+        return (n1 - n0) * 60.0 / (t1 - t0)
+
+    def _from_buckets(self) -> float | None:
+        if self._newest is None or not self._buckets or self._oldest is None:
+            return None
+        newest = int(self._newest // BUCKET_SECONDS)
+        first = newest - int(self._window // BUCKET_SECONDS) + 1
+        done = sum(n for b, n in self._buckets.items() if b >= first)
+        span = min(self._window, self._newest - self._oldest)
+        if span < BUCKET_SECONDS:
+            return None
+        return done * 60.0 / span
+
+    def eta_seconds(self, remaining: int | None) -> float | None:
+        if remaining is None:
+            return None
+        if remaining <= 0:
+            return 0.0
+        rate = self.per_minute()
+        if not rate:
+            return None
+        return remaining * 60.0 / rate

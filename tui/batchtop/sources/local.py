@@ -1,0 +1,222 @@
+"""Local log tree: find the job root, read every file's new bytes, follow changes with watchfiles.
+
+Only bytes move here; parsing is the Ingestor's job. Per file we keep the offset read so far and
+the file's identity (device, inode): a file that shrank was truncated, a new inode means it was
+replaced (rotation, re-download), and both are read again from the start, which the model
+tolerates (attempts are de-duplicated). Special files (FIFOs, sockets, devices), symlink loops
+and unreadable folders are skipped with a note, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batchtop.ingest import Ingestor
+from batchtop.parsers.registry import FIRST_KINDS, classify
+
+READ_CHUNK = 8 * 1024 * 1024
+ROOT_MARKERS = ("logs", "azureml-logs", "user_logs")
+
+
+class SourceError(Exception):
+    """The source cannot be read at all (missing folder, no permission): exit code 2."""
+
+
+def find_root(path: Path) -> tuple[Path, str]:
+    """The job root (folder holding `logs/`), and a prefix for paths when given `logs/` itself.
+
+    Paths fed to the model always look like `logs/...`, whichever folder the user named.
+    """
+    if not path.exists():
+        raise SourceError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise SourceError(f"{path}: not a folder (give the folder holding logs/, or logs/ itself)")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise SourceError(f"{path}: permission denied")
+    if path.name in ROOT_MARKERS and not (path / "logs").is_dir():
+        return path, path.name + "/"
+    return path, ""
+
+
+@dataclass(slots=True)
+class _Tail:
+    offset: int = 0
+    identity: tuple[int, int] | None = None
+
+
+@dataclass
+class LocalTree:
+    """Reads new bytes of the files under one folder into an Ingestor."""
+
+    folder: Path
+    ingestor: Ingestor
+    prefix: str = ""
+    tails: dict[str, _Tail] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    """Files or folders we could not read, and why (shown in the file list)."""
+    bytes_read: int = 0
+
+    @classmethod
+    def open(cls, path: Path, ingestor: Ingestor) -> LocalTree:
+        folder, prefix = find_root(path)
+        return cls(folder=folder, ingestor=ingestor, prefix=prefix)
+
+    def rel(self, full: Path | str) -> str:
+        relative = os.path.relpath(full, self.folder).replace(os.sep, "/")
+        return self.prefix + relative
+
+    def scan(self) -> list[str]:
+        """Every regular file under the folder, as model paths, important kinds first."""
+        found = [self.rel(p) for p in self._walk(str(self.folder))]
+        first = {k: i for i, k in enumerate(FIRST_KINDS)}
+        return sorted(found, key=lambda p: (first.get(classify(p).kind, len(first)), p))
+
+    def _walk(self, top: str) -> Iterator[str]:
+        try:
+            entries = list(os.scandir(top))
+        except OSError as exc:
+            self.notes[self.rel(top)] = f"cannot list folder: {exc.strerror or exc}"
+            return
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    target = entry.stat()  # follows; raises on a loop or dangling link
+                    if stat.S_ISDIR(target.st_mode):
+                        self.notes[self.rel(entry.path)] = "symlinked folder not followed"
+                        continue
+                if entry.is_dir(follow_symlinks=False):
+                    yield from self._walk(entry.path)
+                elif entry.is_file():
+                    yield entry.path
+                else:
+                    self.notes[self.rel(entry.path)] = "not a regular file (skipped)"
+            except OSError as exc:
+                self.notes[self.rel(entry.path)] = f"unreadable: {exc.strerror or exc}"
+
+    def read_all(self, paths: list[str] | None = None) -> int:
+        """Read what is new in each file (all files when `paths` is None). Returns bytes read."""
+        total = 0
+        for rel in self.scan() if paths is None else paths:
+            total += self.read(rel)
+        return total
+
+    def full_path(self, rel: str) -> Path:
+        return self.folder / rel[len(self.prefix) :]
+
+    def read(self, rel: str) -> int:
+        """Read the new bytes of one file; handles truncation, replacement and deletion."""
+        full = self.full_path(rel)
+        tail = self.tails.get(rel)
+        try:
+            st = os.stat(full)
+        except FileNotFoundError:
+            if tail is not None:
+                del self.tails[rel]
+                self.ingestor.forget(rel)
+            return 0
+        except OSError as exc:
+            self.notes[rel] = f"unreadable: {exc.strerror or exc}"
+            return 0
+        if not stat.S_ISREG(st.st_mode):
+            self.notes[rel] = "not a regular file (skipped)"
+            return 0
+        identity = (st.st_dev, st.st_ino)
+        if tail is None:
+            tail = self.tails[rel] = _Tail(0, identity)
+        elif tail.identity != identity or st.st_size < tail.offset:
+            self.ingestor.reset(rel)
+            tail.offset, tail.identity = 0, identity
+        if st.st_size <= tail.offset:
+            return 0
+        return self._read_from(rel, full, tail)
+
+    def _read_from(self, rel: str, full: Path, tail: _Tail) -> int:
+        got = 0
+        try:
+            with open(full, "rb") as handle:
+                handle.seek(tail.offset)
+                while True:
+                    data = handle.read(READ_CHUNK)
+                    if not data:
+                        break
+                    tail.offset += len(data)
+                    got += len(data)
+                    self.ingestor.feed(rel, data)
+        except OSError as exc:
+            self.notes[rel] = f"unreadable: {exc.strerror or exc}"
+        if got:
+            self.notes.pop(rel, None)
+        self.bytes_read += got
+        return got
+
+
+def follow(
+    tree: LocalTree,
+    stop: threading.Event,
+    on_change: Callable[[], None] = lambda: None,
+    rescan_every: float = 10.0,
+    quiet_flush_after: float = 1.5,
+) -> None:
+    """Follow the folder until `stop` is set, feeding new bytes as watchfiles reports changes.
+
+    watchfiles wakes us on changes (no polling loop of our own); a slow full rescan is a safety
+    net for events a platform drops (network mounts, overflowing watch queues). Open multi-line
+    records of files that went quiet are flushed so a traceback does not wait for the next line.
+    """
+    from watchfiles import Change, watch
+
+    last_rescan = time.monotonic()
+    last_bytes: dict[str, float] = {}
+    while not stop.is_set():
+        if not tree.folder.exists():
+            stop.wait(1.0)
+            continue
+        try:
+            for changes in watch(
+                tree.folder,
+                stop_event=stop,
+                rust_timeout=1000,
+                yield_on_timeout=True,
+                debounce=50,
+                step=50,
+                raise_interrupt=False,
+            ):
+                now = time.monotonic()
+                changed = sorted({tree.rel(p) for kind, p in changes if kind != Change.deleted})
+                deleted = {tree.rel(p) for kind, p in changes if kind == Change.deleted}
+                got = 0
+                for rel in changed:
+                    n = tree.read(rel)
+                    if n:
+                        last_bytes[rel] = now
+                    got += n
+                for rel in deleted - set(changed):
+                    tree.read(rel)  # notices the deletion
+                if now - last_rescan > rescan_every:
+                    got += tree.read_all()
+                    last_rescan = now
+                flushed = _flush_quiet(tree, last_bytes, now, quiet_flush_after)
+                if got or deleted or flushed:
+                    on_change()
+                if not tree.folder.exists():
+                    break
+        except (FileNotFoundError, RuntimeError, OSError):
+            stop.wait(1.0)  # the folder vanished under the watcher: wait for it to come back
+            tree.read_all()
+
+
+def _flush_quiet(tree: LocalTree, last_bytes: dict[str, float], now: float, after: float) -> bool:
+    flushed = False
+    for rel, when in list(last_bytes.items()):
+        if now - when >= after:
+            del last_bytes[rel]
+            if tree.ingestor.has_open_records(rel):
+                tree.ingestor.flush(rel)
+                flushed = True
+    return flushed

@@ -1,0 +1,141 @@
+"""The --once report: a Snapshot as JSON-ready data or as compact plain text.
+
+Both are rendered from the same dict, so what scripts read and what people read cannot drift.
+Every piece of log-derived text goes through textsafe (secrets, control bytes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batchtop.snapshot import Snapshot
+from batchtop.textsafe import safe
+from batchtop.timeparse import format_duration, format_stamp
+
+EXIT_OK = 0
+EXIT_JOB_FAILED = 1
+EXIT_USAGE = 2
+
+
+def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
+    mb = snap.mini_batches
+    return {
+        "job": safe(snap.job_name) if snap.job_name else None,
+        "source": safe(source) if source else None,
+        "status": snap.status,
+        "verdict": safe(snap.verdict) if snap.verdict else None,
+        "mini_batches": {
+            "total": mb.total,
+            "processed": mb.processed,
+            "succeeded": mb.succeeded,
+            "failed": mb.failed,
+            "retried": mb.retried,
+        },
+        "items": {
+            "total": snap.items.total,
+            "succeeded": snap.items.succeeded,
+            "failed": snap.items.failed,
+        },
+        "rate_per_min": _round(snap.rate_per_min),
+        "eta_seconds": _round(snap.eta_seconds),
+        "runtime_eta_seconds": _round(snap.runtime_eta_seconds),
+        "started_at": format_stamp(snap.started_at),
+        "data_time": format_stamp(snap.data_time),
+        "elapsed_seconds": _round(snap.elapsed_seconds),
+        "nodes": [
+            {
+                "name": safe(node.name),
+                "last_seen": format_stamp(node.last_seen),
+                "processes": [
+                    {
+                        "name": safe(p.name),
+                        "processed": p.processed,
+                        "failed": p.failed,
+                        "current": p.current,
+                        "last_seen": format_stamp(p.last_seen),
+                    }
+                    for p in node.processes
+                ],
+                **{_resource_key(k): _round(v) for k, v in node.latest.items()},
+            }
+            for node in snap.nodes
+        ],
+        "errors": [
+            {
+                "signature": safe(e.signature),
+                "message": safe(e.message),
+                "count": e.count,
+                "first_seen": format_stamp(e.first_seen),
+                "last_seen": format_stamp(e.last_seen),
+                "where": [safe(w) for w in e.where],
+                "files": [safe(f) for f in e.files],
+            }
+            for e in snap.errors
+        ],
+        "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
+    }
+
+
+def _resource_key(name: str) -> str:
+    return {
+        "cpu": "cpu_percent",
+        "memory": "memory_percent",
+        "disk_read": "disk_read_mb_s",
+        "disk_write": "disk_write_mb_s",
+        "net_sent": "net_sent_mb_s",
+        "net_recv": "net_recv_mb_s",
+    }[name]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def exit_code(snap: Snapshot) -> int:
+    return EXIT_JOB_FAILED if snap.status == "Failed" else EXIT_OK
+
+
+def summary_text(data: dict[str, Any]) -> str:
+    """Compact human report (about 10 lines plus one per node and error group)."""
+    mb, items = data["mini_batches"], data["items"]
+    total = mb["total"] if mb["total"] is not None else "?"
+    pct = f" ({100 * mb['processed'] / mb['total']:.1f}%)" if mb["total"] else ""
+    lines = [
+        f"job      {data['job'] or '-'}   source {data['source'] or '-'}",
+        f"status   {data['status']}"
+        + (f"   verdict: {data['verdict']}" if data["verdict"] else ""),
+        f"batches  {mb['processed']}/{total}{pct} processed: {mb['succeeded']} ok, "
+        f"{mb['failed']} failed, {mb['retried']} retried",
+    ]
+    if items["total"] is not None or items["succeeded"] is not None:
+        lines.append(
+            f"items    total {_dash(items['total'])}, ok {_dash(items['succeeded'])}, "
+            f"failed {_dash(items['failed'])}"
+        )
+    rate = data["rate_per_min"]
+    rate_text = "-" if rate is None else f"{rate:.1f}"
+    lines.append(
+        f"rate     {rate_text}/min   eta {format_duration(data['eta_seconds'])}"
+        f"   runtime eta {format_duration(data['runtime_eta_seconds'])}"
+        f"   elapsed {format_duration(data['elapsed_seconds'])}"
+    )
+    lines.append(f"newest   {data['data_time'] or '-'}")
+    for node in data["nodes"]:
+        procs = " ".join(f"{p['name']}:{p['processed']}/{p['failed']}" for p in node["processes"])
+        cpu = node.get("cpu_percent")
+        mem = node.get("memory_percent")
+        res = f" cpu {cpu:.0f}% mem {mem:.0f}%" if cpu is not None and mem is not None else ""
+        lines.append(f"node {node['name']:<10}{res} {procs}")
+    for err in data["errors"][:10]:
+        lines.append(
+            f"error x{err['count']:<5} {err['message'][:100]}  [{', '.join(err['where'][:3])}]"
+        )
+    if len(data["errors"]) > 10:
+        lines.append(f"... {len(data['errors']) - 10} more error groups")
+    for path, count in data["unparsed_lines"].items():
+        lines.append(f"unparsed {count} line(s) in {path}")
+    return "\n".join(lines)
+
+
+def _dash(value: object) -> str:
+    return "-" if value is None else str(value)
