@@ -1,0 +1,125 @@
+"""A loopback reverse proxy in front of Azurite: counts the bytes batchtop downloads and injects
+storage faults (429/503 with Retry-After, 403, dropped connections) that Azurite cannot produce.
+
+Only batchtop's traffic goes through it (tests write blobs to Azurite directly), so
+`blob_bytes` is an independent measure of what following a job cost.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade",
+              "te", "trailer", "content-length", "host"}
+
+
+@dataclass
+class ProxyFault:
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+    kind: str = "any"  # "list", "read" or "any"
+
+
+class BlobProxy:
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.faults: deque[ProxyFault] = deque()
+        self.blob_bytes = 0
+        self.reads = 0
+        self.lists = 0
+        self.requests: list[str] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> BlobProxy:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def inject(self, *faults: ProxyFault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def reset_counters(self) -> None:
+        with self.lock:
+            self.blob_bytes = self.reads = self.lists = 0
+            self.requests.clear()
+
+    def _take_fault(self, kind: str) -> ProxyFault | None:
+        with self.lock:
+            if self.faults and self.faults[0].kind in ("any", kind):
+                return self.faults.popleft()
+        return None
+
+
+def _handler(proxy: BlobProxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            kind = "list" if "comp=list" in self.path else "read"
+            with proxy.lock:
+                proxy.requests.append(f"{self.command} {self.path}")
+            fault = proxy._take_fault(kind)
+            if fault is not None:
+                if fault.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self.send_response(fault.status)
+                for k, v in fault.headers.items():
+                    self.send_header(k, v)
+                payload = (b'<?xml version="1.0" encoding="utf-8"?><Error><Code>'
+                           + (b"ServerBusy" if fault.status in (429, 503) else
+                              b"AuthenticationFailed")
+                           + b"</Code><Message>injected</Message></Error>")
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("x-ms-error-code", "ServerBusy" if fault.status in (429, 503)
+                                 else "AuthenticationFailed")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
+            upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=30)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            headers["Host"] = f"127.0.0.1:{proxy.upstream_port}"
+            upstream.request(self.command, self.path, body=body, headers=headers)
+            resp = upstream.getresponse()
+            data = resp.read()
+            upstream.close()
+            if self.command == "GET":
+                with proxy.lock:
+                    if kind == "list":
+                        proxy.lists += 1
+                    else:
+                        proxy.reads += 1
+                        proxy.blob_bytes += len(data)
+            self.send_response(resp.status, resp.reason)
+            for k, v in resp.getheaders():
+                if k.lower() not in HOP_BY_HOP:
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward
+
+    return Handler

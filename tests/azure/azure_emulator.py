@@ -1,0 +1,428 @@
+"""A loopback HTTPS stand-in for the few Azure control-plane calls azure-ai-ml makes for batchtop.
+
+The real SDK (MLClient, DefaultAzureCredential via its managed-identity path) runs against it, so
+the tests exercise the real request shapes: cloud metadata (ARM_CLOUD_METADATA_URL), managed
+identity tokens (IDENTITY_ENDPOINT), ARM job/workspace/datastore GETs, datastore listSecrets, the
+workspace discovery document and run history's `children` call. Faults are queued per route and
+served before the normal answer, so a test can say "the next job GET answers 429 twice".
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import re
+import ssl
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+WS_PATH = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/?]+)(?P<rest>/[^?]*)?$",
+    re.IGNORECASE,
+)
+
+
+def make_test_cert(folder: Path) -> tuple[Path, Path]:
+    """Write a self-signed cert for 127.0.0.1/localhost (valid a day) and its key; return paths."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    san = x509.SubjectAlternativeName(
+        [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(san, critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "emulator-cert.pem", folder / "emulator-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@dataclass
+class Fault:
+    """One canned answer served instead of the normal one (status, headers, JSON body or None)."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    drop: bool = False  # close the connection without answering
+
+
+@dataclass
+class EmulatorState:
+    """What the emulated workspace contains and what the tests asked it to do wrong."""
+
+    subscription: str = "00000000-0000-0000-0000-000000000001"
+    resource_group: str = "rg-batch"
+    workspace: str = "ws-batch"
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    datastores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: dict[str, deque[Fault]] = field(default_factory=lambda: defaultdict(deque))
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    tokens_issued: list[str] = field(default_factory=list)
+    rejected_tokens: set[str] = field(default_factory=set)
+    token_lifetime: int = 3600
+
+
+class ControlPlaneEmulator:
+    """The HTTPS server; `url` is its base, `env()` the variables that point the SDK at it."""
+
+    def __init__(self, folder: Path, storage_endpoint: str = "127.0.0.1:10000") -> None:
+        self.folder = folder
+        self.cert, self.key = make_test_cert(folder)
+        self.state = EmulatorState()
+        self.storage_endpoint = storage_endpoint
+        self._lock = threading.Lock()
+        handler = _make_handler(self)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(self.cert), str(self.key))
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.url = f"https://127.0.0.1:{self.port}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> ControlPlaneEmulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def env(self) -> dict[str, str]:
+        """Environment for a process that should talk to this emulator instead of Azure."""
+        return {
+            "ARM_CLOUD_METADATA_URL": f"{self.url}metadata/endpoints?api-version=2019-05-01",
+            "REQUESTS_CA_BUNDLE": str(self.cert),
+            "SSL_CERT_FILE": str(self.cert),
+            "IDENTITY_ENDPOINT": f"{self.url}msi/token",
+            "IDENTITY_HEADER": "emulator-identity-header",
+        }
+
+    # -- test helpers -------------------------------------------------------------------------
+
+    def inject(self, route: str, *faults: Fault) -> None:
+        """Queue faults for a route name (see `_route`): served in order, then normal answers."""
+        with self._lock:
+            self.state.faults[route].extend(faults)
+
+    def calls_to(self, route: str) -> int:
+        return sum(1 for r, _ in self.state.calls if r == route)
+
+    @property
+    def ws_id(self) -> str:
+        s = self.state
+        return (
+            f"/subscriptions/{s.subscription}/resourceGroups/{s.resource_group}/providers/"
+            f"Microsoft.MachineLearningServices/workspaces/{s.workspace}"
+        )
+
+    def arm_id(self, kind: str, name: str) -> str:
+        return f"{self.ws_id}/{kind}/{name}"
+
+    def add_blob_datastore(
+        self, name: str, account: str, container: str, *, endpoint: str, protocol: str,
+        key: str | None = None, sas: str | None = None,
+    ) -> None:
+        """Register a blob datastore whose secret is an account key or a SAS token."""
+        cred_type = "Sas" if sas else "AccountKey"
+        self.state.datastores[name] = {
+            "id": self.arm_id("datastores", name),
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/datastores",
+            "properties": {
+                "datastoreType": "AzureBlob",
+                "accountName": account,
+                "containerName": container,
+                "endpoint": endpoint,
+                "protocol": protocol,
+                "isDefault": name == "workspaceblobstore",
+                "credentials": {"credentialsType": cred_type},
+            },
+        }
+        secrets = {"secretsType": cred_type}
+        if sas:
+            secrets["sasToken"] = sas
+        else:
+            secrets["key"] = key
+        self.state.secrets[name] = secrets
+
+    def add_job(self, name: str, *, job_type: str = "Pipeline", status: str = "Running",
+                compute: str | None = "cpu-cluster", children: list[dict[str, Any]] | None = None,
+                tags: dict[str, str] | None = None) -> None:
+        """Register an ARM job (parent) and, optionally, its run-history children."""
+        ws_id = self.ws_id
+        props: dict[str, Any] = {
+            "jobType": job_type,
+            "status": status,
+            "displayName": name,
+            "experimentName": "batch-exp",
+            "tags": tags or {},
+            "properties": {},
+            "services": {
+                "Studio": {"jobServiceType": "Studio",
+                           "endpoint": f"https://ml.azure.com/runs/{name}?wsid={ws_id}"}
+            },
+        }
+        if compute:
+            props["computeId"] = f"{ws_id}/computes/{compute}"
+        if job_type == "Pipeline":
+            props.update({"jobs": {}, "inputs": {}, "outputs": {}, "settings": {}})
+        elif job_type == "Command":
+            props.update({"command": "python score.py", "environmentId": "azureml:env:1"})
+        self.state.jobs[name] = {
+            "id": self.arm_id("jobs", name),
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/jobs",
+            "properties": props,
+            "systemData": {"createdAt": "2024-05-16T22:00:00Z", "createdBy": "someone"},
+        }
+        self.state.children[name] = children or []
+
+    @staticmethod
+    def run(run_id: str, *, status: str = "Running", run_type: str = "azureml.StepRun",
+            display: str | None = None, compute: str | None = "cpu-cluster",
+            step_type: str = "parallel") -> dict[str, Any]:
+        """A run-history Run record as `runs/{id}/children` returns it."""
+        return {
+            "runId": run_id,
+            "runUuid": "11111111-2222-3333-4444-555555555555",
+            "displayName": display or run_id,
+            "status": status,
+            "runType": run_type,
+            "experimentId": "exp-id",
+            "startTimeUtc": "2024-05-16T22:01:02Z",
+            "createdUtc": "2024-05-16T22:00:30Z",
+            "tags": {"azureml.nodeid": "abc", "mlflow.source.type": "JOB"},
+            "properties": {"StepType": "PythonScriptStep" if step_type != "parallel"
+                           else "ParallelRunStep", "azureml.runsource": "azureml.StepRun"},
+            "compute": {"target": compute, "targetType": "AmlCompute"} if compute else None,
+            "services": {},
+        }
+
+
+def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _send(self, status: int, body: Any = None,
+                  headers: dict[str, str] | None = None) -> None:
+            data = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-ms-request-id", "emulator")
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, code: str, message: str) -> None:
+            self._send(status, {"error": {"code": code, "message": message}})
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            parsed = urlparse(self.path)
+            route, args = _route(self.command, parsed.path)
+            with emu._lock:
+                emu.state.calls.append((route, parsed.path))
+                queue = emu.state.faults.get(route)
+                fault = queue.popleft() if queue else None
+            if fault is not None:
+                if fault.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self._send(fault.status, fault.body, fault.headers)
+                return
+            if route not in ("metadata", "msi", "discovery") and not self._authorized():
+                return
+            handler = getattr(self, f"_r_{route}", None)
+            if handler is None:
+                self._error(404, "NotFound", f"no route for {self.command} {parsed.path}")
+                return
+            handler(args, parse_qs(parsed.query), body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = _handle
+
+        def _authorized(self) -> bool:
+            auth = self.headers.get("Authorization", "")
+            token = auth[7:] if auth.startswith("Bearer ") else ""
+            if not token or token not in emu.state.tokens_issued:
+                self._error(401, "AuthenticationFailed", "no valid bearer token")
+                return False
+            if token in emu.state.rejected_tokens:
+                self._error(401, "ExpiredAuthenticationToken", "The token expiry has passed.")
+                return False
+            return True
+
+        # -- routes ---------------------------------------------------------------------------
+
+        def _r_metadata(self, args: dict, q: dict, body: bytes) -> None:
+            base = emu.url
+            self._send(200, [{
+                "name": "BatchtopEmulator",
+                "portal": "https://portal.emulator.local",
+                "resourceManager": base,
+                "authentication": {"loginEndpoint": base, "audiences": [base], "tenant": "common"},
+                "suffixes": {"storage": emu.storage_endpoint},
+            }])
+
+        def _r_msi(self, args: dict, q: dict, body: bytes) -> None:
+            if self.headers.get("X-IDENTITY-HEADER") != "emulator-identity-header":
+                self._error(400, "BadRequest", "missing identity header")
+                return
+            with emu._lock:
+                n = len(emu.state.tokens_issued) + 1
+                # Looks like a JWT-ish bearer token so redaction tests are meaningful.
+                token = f"eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.emulator{n:04d}secret.c2lnbmF0dXJl"
+                emu.state.tokens_issued.append(token)
+            resource = (q.get("resource") or [""])[0]
+            self._send(200, {
+                "access_token": token,
+                "expires_on": str(int(time.time()) + emu.state.token_lifetime),
+                "resource": resource,
+                "token_type": "Bearer",
+            })
+
+        def _r_workspace(self, args: dict, q: dict, body: bytes) -> None:
+            if not self._ws_matches(args):
+                return
+            s = emu.state
+            self._send(200, {
+                "id": emu.ws_id,
+                "name": s.workspace,
+                "type": "Microsoft.MachineLearningServices/workspaces",
+                "location": "westeurope",
+                "properties": {
+                    "workspaceId": "99999999-0000-0000-0000-000000000000",
+                    "discoveryUrl": f"{emu.url}discovery",
+                    "friendlyName": s.workspace,
+                },
+            })
+
+        def _r_discovery(self, args: dict, q: dict, body: bytes) -> None:
+            base = emu.url.rstrip("/")
+            self._send(200, {"api": base, "catalog": base, "experimentation": base,
+                             "history": base, "modelmanagement": base, "pipelines": base})
+
+        def _r_job(self, args: dict, q: dict, body: bytes) -> None:
+            if not self._ws_matches(args):
+                return
+            job = emu.state.jobs.get(args["name"])
+            if job is None:
+                self._error(404, "UserError", f"Job {args['name']} not found.")
+                return
+            self._send(200, job)
+
+        def _r_jobs(self, args: dict, q: dict, body: bytes) -> None:
+            if not self._ws_matches(args):
+                return
+            self._send(200, {"value": list(emu.state.jobs.values())})
+
+        def _r_children(self, args: dict, q: dict, body: bytes) -> None:
+            kids = emu.state.children.get(args["name"])
+            if kids is None:
+                self._error(404, "UserError", f"Run {args['name']} not found.")
+                return
+            self._send(200, {"value": kids, "continuationToken": None, "nextLink": None})
+
+        def _r_datastore(self, args: dict, q: dict, body: bytes) -> None:
+            if not self._ws_matches(args):
+                return
+            ds = emu.state.datastores.get(args["name"])
+            if ds is None:
+                self._error(404, "UserError", f"Datastore {args['name']} not found.")
+                return
+            self._send(200, ds)
+
+        def _r_secrets(self, args: dict, q: dict, body: bytes) -> None:
+            if not self._ws_matches(args):
+                return
+            secret = emu.state.secrets.get(args["name"])
+            if secret is None:
+                self._error(404, "UserError", f"Datastore {args['name']} not found.")
+                return
+            self._send(200, secret)
+
+        def _ws_matches(self, args: dict) -> bool:
+            s = emu.state
+            if (args["sub"], args["rg"].lower(), args["ws"].lower()) != (
+                s.subscription, s.resource_group.lower(), s.workspace.lower()
+            ):
+                self._error(404, "ResourceNotFound",
+                            f"Workspace {args['ws']} in resource group {args['rg']} not found.")
+                return False
+            return True
+
+    return Handler
+
+
+def _route(method: str, path: str) -> tuple[str, dict[str, str]]:
+    """Name the call (the key faults are queued under) and pull its path arguments."""
+    if path.startswith("/metadata/endpoints"):
+        return "metadata", {}
+    if path.startswith("/msi/token"):
+        return "msi", {}
+    if path.startswith("/discovery"):
+        return "discovery", {}
+    if path.startswith("/history/v1.0"):
+        m = WS_PATH.match(path[len("/history/v1.0"):])
+        if m and m["rest"] and m["rest"].startswith("/runs/") and m["rest"].endswith("/children"):
+            args = m.groupdict()
+            args["name"] = m["rest"].split("/")[2]
+            return "children", args
+        return "unknown", {}
+    m = WS_PATH.match(path)
+    if not m:
+        return "unknown", {}
+    args = m.groupdict()
+    rest = [p for p in (m["rest"] or "").split("/") if p]
+    if not rest:
+        return "workspace", args
+    if rest[0] == "jobs":
+        if len(rest) == 1:
+            return "jobs", args
+        args["name"] = rest[1]
+        return "job", args
+    if rest[0] == "datastores" and len(rest) >= 2:
+        args["name"] = rest[1]
+        return ("secrets" if len(rest) == 3 and rest[2] == "listSecrets" else "datastore"), args
+    return "unknown", args

@@ -1,0 +1,146 @@
+"""One error type for everything that goes wrong talking to Azure, and the redaction of secrets.
+
+Users see exactly one line that names the step that failed (sign-in, workspace, job, storage,
+network) and what to run next, never a traceback: batchtop runs on jump boxes where people paste
+its output into chats and tickets. For the same reason every message passes through `redact`,
+which removes bearer tokens, SAS query strings, account keys and any secret registered at
+runtime (the datastore key or SAS the service handed us), whatever the message's origin.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+EXIT_AZURE = 3
+"""Exit code for sign-in, workspace or network failures (0/1/2 keep their `--once` meaning)."""
+
+_SAS_PARAMS = (
+    "sig|se|st|sp|sv|sr|spr|srt|ss|skoid|sktid|skt|ske|sks|skv|saoid|suoid|scid|sdd|ses"
+    "|rscc|rscd|rsce|rscl|rsct"
+)
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*"), r"\1<redacted>"),
+    (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "<redacted-token>"),
+    (re.compile(r"(?i)(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;\s'\"]+"),
+     r"\1=<redacted>"),
+    (re.compile(rf"(?i)\b({_SAS_PARAMS})=[^&\s'\"<>]+"), r"\1=<redacted>"),
+    (re.compile(r"(?i)(\"?(access_token|refresh_token|key|sasToken|client_secret)\"?\s*[:=]\s*\"?)"
+                r"[^\"',\s}]{8,}"), r"\1<redacted>"),
+]
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret we were handed (datastore key, SAS) so `redact` removes it verbatim."""
+    if value and len(value) >= 8:
+        with _secrets_lock:
+            _secrets.add(value)
+            _secrets.add(value.lstrip("?"))
+
+
+def redact(text: str) -> str:
+    """Return `text` with every token, SAS signature and key we know how to spot removed."""
+    with _secrets_lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, "<redacted>")
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+class AzureError(Exception):
+    """A failure the user can act on: which step failed, why, and what to run next.
+
+    `exit_code` is 3 for sign-in/workspace/network failures; a few usage mistakes found only
+    once we talk to Azure (several scoring steps and no `--step`) use 2 like other bad usage.
+    """
+
+    def __init__(self, step: str, message: str, hint: str | None = None,
+                 exit_code: int = EXIT_AZURE) -> None:
+        self.step = step
+        self.message = redact(" ".join(message.split()))
+        self.hint = redact(hint) if hint else None
+        self.exit_code = exit_code
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"batchtop: {self.step} failed: {self.message}"
+        if self.hint:
+            text += f" Next: {self.hint}"
+        return text
+
+
+class TransientError(Exception):
+    """Throttling (429), a server error (5xx) or a dropped connection: retry later.
+
+    `retry_after` is the service's own Retry-After in seconds when it sent one.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(redact(message))
+        self.retry_after = retry_after
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's text, redacted: SDK errors run to pages."""
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if line:
+            return redact(line)[:300]
+    return type(exc).__name__
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    """Seconds from a Retry-After / x-ms-retry-after-ms header on the error's response, if any."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        if "x-ms-retry-after-ms" in headers:
+            return float(headers["x-ms-retry-after-ms"]) / 1000.0
+        if "Retry-After" in headers:
+            return float(headers["Retry-After"])
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+class RedactingFilter(logging.Filter):
+    """Logging filter that redacts each record's final text (SDK loggers print URLs with SAS)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not break logging
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        return True
+
+
+_verbose = False
+
+
+def quiet_sdk_logging(verbose: bool | None = None) -> None:
+    """Silence the Azure SDK loggers and redact whatever still gets through.
+
+    azure-ai-ml gives some module loggers their own INFO level and stderr handler (they print
+    e.g. "Proceeding with no tenant id..."), so every existing `azure*`/`msal` logger is visited;
+    call again after importing azure.ai.ml.
+    """
+    global _verbose
+    if verbose is not None:
+        _verbose = verbose
+    level = logging.INFO if _verbose else logging.CRITICAL
+    names = [n for n in list(logging.root.manager.loggerDict)
+             if n.split(".")[0] in ("azure", "msal", "urllib3")]
+    for name in ("azure", "msal", "urllib3", *names):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        for handler in [*logger.handlers, *logging.getLogger().handlers]:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())

@@ -1,0 +1,249 @@
+"""The Azure source: list a job's log blobs and fetch only the bytes that are new.
+
+This is where new bytes come from in Azure mode. Each poll lists the blobs under the job's
+prefix (one paged request), and for every followed file whose etag changed reads the range
+`[offset - overlap, size)` with `If-Match: <etag>`, so the bytes belong to the listed version.
+The `overlap` re-reads the last few bytes we already have: if they differ, or the blob shrank,
+the file was replaced and the chunk is re-read from 0 with `reset=True`. A blob's etag changes on
+every append, so the etag alone cannot tell growth from replacement; the overlap can, for
+32 bytes a read.
+
+The source only moves bytes: it never parses. `poll()` returns `Chunk`s; `deliver` hands them
+to anything with `feed(path, data)` / `reset(path)` (the Ingestor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+
+from batchtop.azure.errors import AzureError, TransientError, first_line, retry_after_of
+
+LOG_FOLDERS = ("logs/", "user_logs/", "azureml-logs/", "system_logs/")
+OVERLAP = 32
+MAX_READ = 4 * 1024 * 1024
+
+
+class Chunk(NamedTuple):
+    """New bytes of one file: `data` starts at `offset`; `reset` means the file was replaced
+    (or truncated) and `data` is the start of its new content."""
+
+    path: str
+    offset: int
+    data: bytes
+    reset: bool = False
+
+
+class Sink(Protocol):
+    def feed(self, path: str, data: bytes) -> None: ...
+
+    def reset(self, path: str) -> None: ...
+
+
+def deliver(chunks: Iterable[Chunk], sink: Sink) -> int:
+    """Hand chunks to a sink in order; returns the number of bytes fed."""
+    fed = 0
+    for chunk in chunks:
+        if chunk.reset:
+            sink.reset(chunk.path)
+        if chunk.data:
+            sink.feed(chunk.path, chunk.data)
+            fed += len(chunk.data)
+    return fed
+
+
+@dataclass
+class FileState:
+    """What we hold of one remote file: bytes fetched so far and the version they came from."""
+
+    offset: int = 0
+    etag: str | None = None
+    size: int = 0
+    tail: bytes = b""
+
+    def forget(self) -> None:
+        self.offset, self.etag, self.size, self.tail = 0, None, 0, b""
+
+
+@dataclass
+class SourceStats:
+    """Counters for the status line and the tests: what following the job cost."""
+
+    bytes_fetched: int = 0
+    range_reads: int = 0
+    list_calls: int = 0
+    resets: int = 0
+    polls: int = 0
+
+
+class StorageAuthError(Exception):
+    """Storage said 401/403: the datastore SAS expired or our token did; resolve it again."""
+
+
+@dataclass
+class AzureSource:
+    """Incremental reader of one job's log tree in a blob container.
+
+    `connect` returns a ContainerClient and is called again by `renew()` (after a 403, to get a
+    fresh datastore SAS). `mirror`, when given, receives every chunk (see `mirror.Mirror`) and
+    supplies the state to resume from.
+    """
+
+    connect: Callable[[], Any]
+    prefix: str
+    folders: tuple[str, ...] = LOG_FOLDERS
+    mirror: Any = None
+    max_read: int = MAX_READ
+    files: dict[str, FileState] = field(default_factory=dict)
+    stats: SourceStats = field(default_factory=SourceStats)
+    pending: bool = False
+    _client: Any = None
+    _replay: list[Chunk] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.mirror is not None:
+            self.files, self._replay = self.mirror.load()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self.connect()
+        return self._client
+
+    def renew(self) -> None:
+        """Drop the container client: the next poll resolves credentials again."""
+        self._client = None
+
+    def poll(self) -> list[Chunk]:
+        """One round: list, then fetch what grew. Raises TransientError / StorageAuthError."""
+        chunks, self._replay = self._replay, []
+        self.stats.polls += 1
+        self.pending = False
+        listing = self._list()
+        for rel, (size, etag) in sorted(listing.items()):
+            state = self.files.setdefault(rel, FileState())
+            if state.etag == etag and state.offset == size:
+                continue
+            chunks.extend(self._fetch(rel, state, size, etag))
+        if self.mirror is not None and chunks:
+            for chunk in chunks:
+                self.mirror.write(chunk)
+            self.mirror.save(self.files)
+        return chunks
+
+    def _list(self) -> dict[str, tuple[int, str]]:
+        self.stats.list_calls += 1
+        found: dict[str, tuple[int, str]] = {}
+        with _storage_errors("list"):
+            for blob in self.client.list_blobs(name_starts_with=self.prefix):
+                rel = blob.name[len(self.prefix):]
+                if rel.startswith(self.folders) and not rel.endswith("/"):
+                    found[rel] = (int(blob.size or 0), str(blob.etag))
+        return found
+
+    def _fetch(self, rel: str, state: FileState, size: int, etag: str) -> list[Chunk]:
+        reset = False
+        if size < state.offset:
+            state.forget()
+            reset = True
+        overlap = min(len(state.tail), OVERLAP, state.offset)
+        start = state.offset - overlap
+        length = min(size - state.offset, self.max_read) + overlap
+        if length <= 0:
+            state.etag, state.size = etag, size
+            return [Chunk(rel, 0, b"", True)] if reset else []
+        data = self._read(self.prefix + rel, start, length, etag)
+        if data is None:  # changed or vanished since the listing: next poll sees it
+            self.pending = True
+            return [Chunk(rel, 0, b"", True)] if reset else []
+        if overlap and data[:overlap] != state.tail[-overlap:]:
+            self.stats.resets += 1
+            state.forget()
+            return self._refetch(rel, state, size, etag)
+        new = data[overlap:]
+        chunk = Chunk(rel, state.offset, new, reset)
+        state.offset += len(new)
+        state.tail = (state.tail + new)[-OVERLAP:]
+        state.size = size
+        state.etag = etag if state.offset >= size else None
+        if state.offset < size:
+            self.pending = True
+        if reset:
+            self.stats.resets += 1
+        return [chunk]
+
+    def _refetch(self, rel: str, state: FileState, size: int, etag: str) -> list[Chunk]:
+        """The file was replaced in place: read it again from 0, flagged as a reset."""
+        chunks = self._fetch(rel, state, size, etag)
+        if chunks:
+            first = chunks[0]
+            chunks[0] = Chunk(first.path, first.offset, first.data, True)
+            return chunks
+        return [Chunk(rel, 0, b"", True)]
+
+    def _read(self, name: str, start: int, length: int, etag: str) -> bytes | None:
+        self.stats.range_reads += 1
+        try:
+            with _storage_errors("read"):
+                downloader = self.client.download_blob(
+                    name, offset=start, length=length, etag=etag,
+                    match_condition=MatchConditions.IfNotModified)
+                data = downloader.readall()
+        except _Skip:
+            return None
+        self.stats.bytes_fetched += len(data)
+        return data
+
+
+class _Skip(Exception):
+    """A read that lost a race with the writer (412 changed, 404 gone, 416 shrank)."""
+
+
+class _storage_errors:
+    """Context manager: storage SDK exceptions -> _Skip / StorageAuthError / TransientError."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, ResourceNotFoundError):
+            if self.what == "read":
+                raise _Skip() from None
+            if "ContainerNotFound" in str(getattr(exc, "error_code", "") or exc):
+                raise AzureError("storage", f"the job's log container is missing "
+                                 f"({first_line(exc)}).", "check the workspace's artifact "
+                                 "store (datastore workspaceartifactstore).") from None
+            return False
+        if isinstance(exc, ClientAuthenticationError):
+            raise StorageAuthError(first_line(exc)) from None
+        if isinstance(exc, HttpResponseError):
+            status = exc.status_code or 0
+            if status in (412, 416) and self.what == "read":
+                raise _Skip() from None
+            if status in (401, 403):
+                raise StorageAuthError(first_line(exc)) from None
+            if status == 429 or status >= 500 or status == 0:
+                raise TransientError(f"storage {self.what}: {status} {first_line(exc)}",
+                                     retry_after_of(exc)) from None
+            raise AzureError("storage", f"{self.what} answered {status}: {first_line(exc)}",
+                             "check access to the workspace's storage account.") from None
+        if isinstance(exc, (ServiceRequestError, ServiceResponseError, ConnectionError,
+                            TimeoutError, OSError)):
+            raise TransientError(f"storage {self.what}: connection failed "
+                                 f"({first_line(exc)})") from None
+        return False

@@ -1,0 +1,123 @@
+"""Where a job's "Outputs + logs" live in blob storage, and a client to read them.
+
+As azure-ai-ml's own download helper does (`JobOperations._get_named_output_uri`), the logs are
+the job's `default` output when the service reports one, else
+`azureml://datastores/workspaceartifactstore/paths/ExperimentRun/dcid.<job>/`. The datastore
+tells the storage account, container, endpoint and protocol; its secret (a short-lived SAS or the
+account key, from `listSecrets` as `get_datastore_info` does) or, for identity-based datastores,
+our own Azure credential, authorises reads. The secret is registered for redaction at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from batchtop.azure.errors import AzureError, register_secret
+from batchtop.azure.jobs import JobRef
+from batchtop.azure.session import Session
+
+ARTIFACT_STORE = "workspaceartifactstore"
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """A container and the prefix (ending in `/`) under which the job's log tree sits."""
+
+    account_url: str
+    container: str
+    prefix: str
+    credential: Any
+
+    def __repr__(self) -> str:  # never show the credential
+        return f"BlobLocation({self.account_url!r}, {self.container!r}, {self.prefix!r})"
+
+
+def account_url(account: str, endpoint: str | None, protocol: str | None) -> str:
+    """The blob service URL of a datastore's account.
+
+    `endpoint` is the storage suffix (`core.windows.net`, sovereign clouds' own). A host:port
+    endpoint that is an IP address or `localhost` (a storage emulator, a private test setup)
+    uses path-style URLs `http://127.0.0.1:10000/<account>` the way storage SDKs address
+    Azurite, because `<account>.blob.127.0.0.1` cannot resolve.
+    """
+    endpoint = (endpoint or "core.windows.net").strip("/")
+    protocol = (protocol or "https").lower()
+    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
+    try:
+        is_ip = bool(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        is_ip = host == "localhost"
+    if is_ip:
+        return f"{protocol}://{endpoint}/{account}"
+    return f"{protocol}://{account}.blob.{endpoint}"
+
+
+def log_uri_of(session: Session, job: JobRef) -> tuple[str, str]:
+    """(datastore name, path prefix) of the job's log tree."""
+    def default_output(ml: Any) -> str | None:
+        if job.parent:  # run-history children carry no outputs; skip a wasted GET
+            return None
+        outputs = getattr(ml.jobs.get(job.name), "outputs", None) or {}
+        out = outputs.get("default") if hasattr(outputs, "get") else None
+        return getattr(out, "path", None)
+
+    uri = session.call("log location lookup", default_output)
+    if uri and uri.startswith("azureml://"):
+        from azure.ai.ml._utils._storage_utils import AzureMLDatastorePathUri
+
+        parsed = AzureMLDatastorePathUri(uri)
+        return parsed.datastore, parsed.path.rstrip("/") + "/"
+    return ARTIFACT_STORE, f"ExperimentRun/dcid.{job.name}/"
+
+
+def locate_logs(session: Session, job: JobRef) -> BlobLocation:
+    """Resolve the blob container, prefix and read credential of a job's logs."""
+    datastore_name, prefix = log_uri_of(session, job)
+    datastore = session.call("datastore lookup", lambda ml: ml.datastores.get(datastore_name))
+    kind = str(getattr(datastore, "type", ""))
+    if "blob" not in kind.lower():
+        raise AzureError("storage", f"datastore {datastore_name} is {kind}; batchtop reads the "
+                         "job's logs from blob storage only.", "report the datastore type.")
+    credential = _read_credential(session, datastore_name, datastore)
+    return BlobLocation(
+        account_url=account_url(datastore.account_name, getattr(datastore, "endpoint", None),
+                                getattr(datastore, "protocol", None)),
+        container=str(datastore.container_name),
+        prefix=prefix,
+        credential=credential,
+    )
+
+
+def _read_credential(session: Session, name: str, datastore: Any) -> Any:
+    from azure.ai.ml.entities._credentials import (
+        AadCredentialConfiguration,
+        NoneCredentialConfiguration,
+    )
+
+    if isinstance(datastore.credentials, (NoneCredentialConfiguration, AadCredentialConfiguration)):
+        return session.credential
+    secrets = session.call("datastore secrets",
+                           lambda ml: ml.datastores._list_secrets(name=name, expirable_secret=True))
+    sas = getattr(secrets, "sas_token", None)
+    key = getattr(secrets, "key", None)
+    register_secret(sas)
+    register_secret(key)
+    if sas:
+        from azure.core.credentials import AzureSasCredential
+
+        return AzureSasCredential(sas.lstrip("?"))
+    if key:
+        return {"account_name": datastore.account_name, "account_key": key}
+    return session.credential
+
+
+def container_client(location: BlobLocation) -> Any:
+    """A ContainerClient with the SDK's retries off: our poll loop owns backoff and Retry-After
+    (the storage SDK's default of ten retries would freeze the view for minutes)."""
+    from azure.storage.blob import ContainerClient
+
+    return ContainerClient(location.account_url, location.container,
+                           credential=location.credential, retry_total=0,
+                           connection_timeout=10, read_timeout=30)
