@@ -1,0 +1,303 @@
+"""Text of the simulated logs: timestamps, per-era paths and line prefixes, user exceptions.
+
+Everything here is about *spelling*: the runtime changed file names, sys-log field layouts and
+overview wording between eras, and batchtop must recognise all of them. Keeping the spelling
+in one module makes it easy to compare with docs/formats and with the parsers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+# --------------------------------------------------------------------------- timestamps
+
+
+class Stamps:
+    """UTC timestamp text for simulated seconds since the job start, cached per second.
+
+    strftime costs microseconds; a million-mini-batch tree writes millions of timestamps, so
+    the "YYYY-MM-DD HH:MM:SS" part is computed once per simulated second and reused.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self._epoch = start.timestamp()
+        self._base: dict[int, str] = {}
+
+    def _sec(self, sec: int) -> str:
+        text = self._base.get(sec)
+        if text is None:
+            text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self._epoch + sec))
+            self._base[sec] = text
+        return text
+
+    def comma(self, t: float) -> str:
+        """`2023-05-16 22:00:01,234` (sys logs, Python logging)."""
+        sec = int(t)
+        return f"{self._sec(sec)},{int((t - sec) * 1000):03d}"
+
+    def iso(self, t: float) -> str:
+        """`2023-05-16T22:00:01.234567` (overview, CSV start times)."""
+        sec = int(t)
+        return f"{self._sec(sec).replace(' ', 'T')}.{int((t - sec) * 1e6):06d}"
+
+    def bracket(self, t: float) -> str:
+        """`[2023-05-16 22:00:01.234567]` (driver log)."""
+        sec = int(t)
+        return f"[{self._sec(sec)}.{int((t - sec) * 1e6):06d}]"
+
+    def plain(self, t: float) -> str:
+        """`2023-05-16 22:00:01` (resource CSVs)."""
+        return self._sec(int(t))
+
+    def at(self, t: float) -> datetime:
+        return self.start + timedelta(seconds=t)
+
+
+def duration(seconds: float) -> str:
+    """Python timedelta text as the runtime prints it: `0:05:02`, `1 day, 2:03:04`."""
+    return str(timedelta(seconds=max(0, int(seconds))))
+
+
+def csv_field(value: str) -> str:
+    """Quote one CSV field only when it needs it (comma, quote, newline), like csv.writer."""
+    if any(c in value for c in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+# --------------------------------------------------------------------------- layout per era
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one era writes each file (templates take `node`, `proc`, `i`) and how it spells."""
+
+    era: str
+    proc_prefix: str
+    overview_first: str  # takes `stamp` (YYYYMMDDHH) or nothing
+    overview_next: str  # takes `stamp` / `day` for files after midnight
+    master_log: str
+    proc_sys_log: str
+    task_csv: str | None
+    report_csv: str | None
+    report_kind: str  # "mini_batches" | "tasks" | ""
+    perf_csv: str
+    user_log: str
+    user_stdout: str | None
+    user_stderr: str | None
+    user_error: str
+    user_error_summary: str | None
+    driver_log: str  # takes `i` (node rank)
+    driver_per_node: bool
+    job_error: str | None
+    job_result: str | None
+    metrics_csv: str | None
+    old_wording: bool
+    sys_variant: str
+
+    def proc_name(self, index: int) -> str:
+        if self.proc_prefix == "Process-":
+            return f"Process-{index + 1}"
+        return f"process{index:03d}"
+
+
+_LAYOUT_2019 = Layout(
+    era="2019",
+    proc_prefix="Process-",
+    overview_first="logs/overview.txt",
+    overview_next="logs/overview.{day}.txt",
+    master_log="logs/sys/master.txt",
+    proc_sys_log="logs/sys/worker/{node}/{proc}.txt",
+    task_csv="logs/sys/worker/{node}/{proc}.task.csv",
+    report_csv=None,
+    report_kind="",
+    perf_csv="logs/performance/{node}/sys_resource_monitor_{node}.csv",
+    user_log="logs/user/{node}/{proc}.log.txt",
+    user_stdout=None,
+    user_stderr=None,
+    user_error="logs/user/error/{node}/{proc}.txt",
+    user_error_summary=None,
+    driver_log="azureml-logs/70_driver_log.txt",
+    driver_per_node=False,
+    job_error=None,
+    job_result=None,
+    metrics_csv=None,
+    old_wording=True,
+    sys_variant="level-pid",
+)
+# Each later era is the previous one with what changed (see the formats guide).
+_LAYOUT_2020 = replace(
+    _LAYOUT_2019,
+    era="2020",
+    proc_prefix="process",
+    overview_first="logs/job_progress_overview.{stamp}.txt",
+    overview_next="logs/job_progress_overview.{stamp}.txt",
+    master_log="logs/sys/master_role.txt",
+    report_csv="logs/sys/report/processed_tasks.csv",
+    report_kind="tasks",
+    perf_csv="logs/perf/{node}/node_resource_usage.csv",
+    user_error_summary="logs/user/error.txt",
+    sys_variant="logger-level-pid",
+)
+_LAYOUT_2021 = replace(
+    _LAYOUT_2020,
+    era="2021",
+    proc_sys_log="logs/sys/node/{node}/{proc}.txt",
+    task_csv=None,
+    report_csv="logs/sys/job_report/processed_mini-batches.csv",
+    report_kind="mini_batches",
+    user_log="logs/user/entry_script_log/{node}/{proc}.log.txt",
+    user_stdout="logs/user/stdout/{node}/{proc}.stdout.txt",
+    user_stderr="logs/user/stderr/{node}/{proc}.stderr.txt",
+    old_wording=False,
+    sys_variant="level-pid-thread",
+)
+_LAYOUT_V2 = replace(
+    _LAYOUT_2021,
+    era="v2",
+    driver_log="user_logs/std_log_{i}.txt",
+    driver_per_node=True,
+    job_error="logs/job_error.txt",
+    job_result="logs/job_result.txt",
+    metrics_csv="logs/sys/metrics/job/progress.csv",
+    sys_variant="logger-level-pid-thread-func",
+)
+LAYOUTS: dict[str, Layout] = {
+    layout.era: layout for layout in (_LAYOUT_2019, _LAYOUT_2020, _LAYOUT_2021, _LAYOUT_V2)
+}
+
+
+def node_names(era: str, count: int) -> list[str]:
+    """Private IPs from 10.0.0.4 (v1 eras) or rank indices (v2 runtime)."""
+    if era == "v2":
+        return [str(i) for i in range(count)]
+    return [f"10.0.{(4 + i) // 256}.{(4 + i) % 256}" for i in range(count)]
+
+
+def sys_prefix(variant: str, level: str, pid: int, thread: int, logger: str, func: str) -> str:
+    """The part of a pipe-separated sys-log line between the timestamp and the message.
+
+    The variants coexist in real trees (see the formats guide, section 3); each era uses one.
+    """
+    if variant == "level-pid":
+        return f"|{level}|{pid}|"
+    if variant == "logger-level-pid":
+        return f"|{logger}|{level}|{pid}|"
+    if variant == "level-pid-thread":
+        return f"|{level}|{pid}|{thread}|"
+    return f"|{logger}|{level}|{pid}|{thread}|{func}()|"
+
+
+# --------------------------------------------------------------------------- user exceptions
+
+# Each kind: exception type, message shape (as batchtop's error grouping would spell it: quoted
+# values -> '…', [..] -> […], numbers -> <n>), and the user/library frames of its traceback.
+ERROR_KINDS: tuple[tuple[str, str, tuple[tuple[str, int, str, str], ...]], ...] = (
+    (
+        "ValueError",
+        "could not convert string to float: '…'",
+        (
+            ("{wd}/score.py", 42, "run", "values = [float(v) for v in row]"),
+            ("{wd}/score.py", 42, "<listcomp>", "values = [float(v) for v in row]"),
+        ),
+    ),
+    (
+        "KeyError",
+        "'…'",
+        (
+            ("{wd}/score.py", 51, "run", "x = features[name]"),
+            ("{wd}/score.py", 77, "lookup", "return table[key]"),
+        ),
+    ),
+    (
+        "FileNotFoundError",
+        "[…] No such file or directory: '…'",
+        (
+            ("{wd}/score.py", 37, "run", "df = pd.read_csv(path)"),
+            (
+                "{site}/pandas/io/parsers/readers.py",
+                912,
+                "read_csv",
+                "return _read(filepath_or_buffer, kwds)",
+            ),
+        ),
+    ),
+    (
+        "RuntimeError",
+        "CUDA out of memory. Tried to allocate <n> GiB (GPU <n>; <n> GiB total capacity; "
+        "<n> GiB already allocated)",
+        (
+            ("{wd}/score.py", 60, "run", "preds = model(batch.to(device))"),
+            (
+                "{site}/torch/nn/modules/module.py",
+                1501,
+                "_call_impl",
+                "return forward_call(*args, **kwargs)",
+            ),
+        ),
+    ),
+)
+
+ERROR_WEIGHTS = (0.45, 0.25, 0.2, 0.1)
+_BAD_VALUES = ("abc", "N/A", "?", "1,5", "nan%", "--")
+
+
+def error_message(kind: int, r: float, mb: int, item: str) -> str:
+    """A message of one kind whose variable parts (numbers, quoted values) vary per failure."""
+    if kind == 0:
+        pick = int(r * 8)
+        value = _BAD_VALUES[pick] if pick < len(_BAD_VALUES) else f"x{mb % 997}"
+        return f"could not convert string to float: '{value}'"
+    if kind == 1:
+        return f"'feature_{int(r * 200)}'"
+    if kind == 2:
+        return f"[Errno 2] No such file or directory: '/mnt/azureml/inputs/{item}'"
+    return (
+        f"CUDA out of memory. Tried to allocate {0.5 + r * 3:.2f} GiB (GPU {mb % 4}; "
+        f"15.78 GiB total capacity; {11 + r * 4:.2f} GiB already allocated)"
+    )
+
+
+def error_key(kind: int) -> str:
+    """Group key of a kind: `<ExcType>: <message shape>`."""
+    exc, shape, _ = ERROR_KINDS[kind]
+    return f"{exc}: {shape}"
+
+
+def traceback_lines(kind: int, message: str, wd: str, site: str) -> list[str]:
+    """A real-looking Python traceback (runtime frame, user frames, exception line)."""
+    exc, _, frames = ERROR_KINDS[kind]
+    lines = [
+        "Traceback (most recent call last):",
+        f'  File "{wd}/driver/azureml_user/parallel_run/job.py", line 108, in run',
+        "    result = self.entry_script.run(mini_batch)",
+    ]
+    for path, line, func, code in frames:
+        lines.append(f'  File "{path.format(wd=wd, site=site)}", line {line}, in {func}')
+        lines.append(f"    {code}")
+    lines.append(f"{exc}: {message}")
+    return lines
+
+
+SYSTEM_EXIT_TRACEBACK = (
+    "Traceback (most recent call last):",
+    '  File "driver/amlbi_main.py", line 275, in <module>',
+    "    main()",
+    '  File "driver/amlbi_main.py", line 226, in main',
+    "    sys.exit(exitcode_candidate)",
+    "SystemExit: 42",
+)
+
+README_TEXT = """\
+This folder contains the logs of the ParallelRunStep / parallel job (simulated by batchtop).
+
+- job_progress_overview.<stamp>.txt (overview.txt in older versions): the progress of the job.
+- job_result.txt / job_error.txt: the result of the job and the errors of init()/run().
+- sys/: logs of the runtime. sys/node/<node>/<process>.txt: mini batches picked and processed.
+- sys/job_report/processed_mini-batches.csv: one row per processing attempt of a mini batch.
+- perf/<node>/: resource usage of each node.
+- user/: logs of the entry script: stdout, stderr, entry_script_log and error.
+"""
