@@ -52,19 +52,15 @@ class LineReader:
         if end < 0:
             self._hold(text)
             return ""
-        head = self._pending + text[: end + 1] if not self._dropped else self._flush_long(text, end)
-        self._pending, self._dropped = "", 0
-        self._hold(text[end + 1 :])
-        if len(head) > self._max_line and self._long_line.search(head):
-            head = self._cap_lines(head)
-        return head
-
-    def _flush_long(self, text: str, end: int) -> str:
-        """The pending line was already too long: finish it with the mark, keep the rest."""
         first_nl = text.find("\n")
-        self._dropped += first_nl
-        line = self._cut(self._pending)
-        return line + "\n" + text[first_nl + 1 : end + 1]
+        self._hold(text[:first_nl])
+        first = self._cut(self._pending)  # the line that was pending, now complete
+        self._pending, self._dropped = "", 0
+        rest = text[first_nl + 1 : end + 1]
+        self._hold(text[end + 1 :])
+        if len(rest) > self._max_line and self._long_line.search(rest):
+            rest = self._cap_lines(rest)
+        return first + "\n" + rest
 
     def _normalise_cr(self, text: str) -> str:
         # A CR at the very end may be the first half of a CRLF split across chunks: keep it

@@ -44,16 +44,16 @@ class StreamParser(Parser):
         out: list[ev.Event] = []
         pending: list[str] = []
         for line in block.split("\n")[:-1]:
-            header = self._header(line, out)
-            if header:
-                self._send(pending)
+            section = self._section
+            if self._header(line, out):
+                self._send(pending, section)
                 pending = []
                 continue
             if self._in_summary:
                 self._summary_line(line, out)
             elif self._section is not None:
                 pending.append(line)
-        self._send(pending)
+        self._send(pending, self._section)
         return out
 
     def flush(self) -> list[ev.Event]:
@@ -64,9 +64,9 @@ class StreamParser(Parser):
             out.append(ev.StatusHint("Completed", None, authority=2))
         return out
 
-    def _send(self, lines: list[str]) -> None:
-        if lines and self._section is not None and self.sink is not None:
-            self.sink(self._section, "\n".join(lines) + "\n")
+    def _send(self, lines: list[str], section: str | None) -> None:
+        if lines and section is not None and self.sink is not None:
+            self.sink(section, "\n".join(lines) + "\n")
 
     def _header(self, line: str, out: list[ev.Event]) -> bool:
         """Stream framing lines; True if the line was framing, not file content."""

@@ -1,0 +1,58 @@
+"""Error grouping: same exception type and message shape = one group; bounded."""
+
+from __future__ import annotations
+
+from batchtop.errorgroups import OVERFLOW_SIGNATURE, ErrorBook, signature_of
+
+TRACEBACK = """Traceback (most recent call last):
+  File "/mnt/azureml/cr/j/abc/exe/wd/score.py", line 42, in run
+    value = float(row["price"])
+ValueError: could not convert string to float: '{value}'"""
+
+
+def test_messages_differing_only_by_values_share_a_signature():
+    a, _ = signature_of(TRACEBACK.format(value="abc"))
+    b, _ = signature_of(TRACEBACK.format(value="x1"))
+    assert a == b == "ValueError: could not convert string to float: '…'"
+
+
+def test_different_exception_types_are_different_groups():
+    a, _ = signature_of("KeyError: 'price'")
+    b, _ = signature_of("ValueError: 'price'")
+    assert a != b
+
+
+def test_numbers_paths_and_json_are_shape_placeholders():
+    sig, human = signature_of(
+        'Stop for run() unable to finish within 60 seconds for {"agent": "process001", "task_id": 7}'
+    )
+    assert sig == "Stop for run() unable to finish within <n> seconds for {…}"
+    assert '"task_id": 7' in human
+
+
+def test_book_counts_first_last_and_places():
+    book = ErrorBook()
+    book.add(TRACEBACK.format(value="a"), 100.0, "logs/x.txt", "0", "process000", tier=1)
+    book.add(TRACEBACK.format(value="b"), 50.0, "logs/y.txt", "1", "process001", tier=1)
+    (group,) = book.groups.values()
+    assert group.count == 2
+    assert (group.first_seen, group.last_seen) == (50.0, 100.0)
+    assert set(group.places) == {"0/process000", "1/process001"}
+    assert "'b'" in group.last_text
+
+
+def test_the_same_failure_reported_by_two_kinds_of_file_counts_once():
+    book = ErrorBook()
+    for _ in range(3):
+        book.add("ValueError: bad row 1", 1.0, "logs/user/error/0/process000.txt", "0", "p", tier=1)
+        book.add("ValueError: bad row 2", 1.0, "logs/sys/node/0/process000.txt", "0", "p", tier=3)
+    (group,) = book.groups.values()
+    assert group.count == 3
+
+
+def test_group_count_is_bounded():
+    book = ErrorBook(max_groups=5)
+    for i in range(50):
+        book.add(f"Error{i}Error: boom", float(i), "f", None, None)
+    assert len(book.groups) == 6  # 5 + the overflow group
+    assert book.groups[OVERFLOW_SIGNATURE].count == 45
