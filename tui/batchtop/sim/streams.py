@@ -78,8 +78,11 @@ def _dirs(plan: Plan) -> tuple[str, str]:
 
 
 def _files_json(plan: Plan, mb: int, n: int) -> str:
-    names = (plan.item_name(mb, j) for j in range(min(n, 2)))
-    return ", ".join(f'"{name}"' for name in names)
+    """The first (up to two) input files of a mini-batch as JSON list items (hot: inlined)."""
+    base = mb * plan.cfg.items_per_batch
+    if n >= 2:
+        return f'"part-{base:07d}.csv", "part-{base + 1:07d}.csv"'
+    return f'"part-{base:07d}.csv"'
 
 
 # --------------------------------------------------------------------------- overview
@@ -365,6 +368,7 @@ def _worker(plan: Plan, w: int) -> Iterator[Record]:  # noqa: C901 - one process
     wd, site = _dirs(plan)
     limit = min(plan.t_end, plan.node_death[ni])
     timeout_s = int(cfg.run_timeout)
+    ipb = cfg.items_per_batch
 
     t0 = plan.node_start[ni] + 0.2 + 0.1 * pi
     yield t0, sys_path, f"{c(t0)}{info}Setting job stage to INIT.\n"
@@ -402,7 +406,7 @@ def _worker(plan: Plan, w: int) -> Iterator[Record]:  # noqa: C901 - one process
             f'"total": {n}}}.\n'
         )
         yield s, sys_path, text
-        yield s, out_path, f"run() got {n} files, first: {plan.item_name(mb, 0)}\n"
+        yield s, out_path, f"run() got {n} files, first: part-{mb * ipb:07d}.csv\n"
         status = a_status[idx]
         if status == UNFINISHED:
             continue

@@ -25,6 +25,7 @@ class Stamps:
         self.start = start
         self._epoch = start.timestamp()
         self._base: dict[int, str] = {}
+        self._iso: dict[int, str] = {}
 
     def _sec(self, sec: int) -> str:
         text = self._base.get(sec)
@@ -41,7 +42,10 @@ class Stamps:
     def iso(self, t: float) -> str:
         """`2023-05-16T22:00:01.234567` (overview, CSV start times)."""
         sec = int(t)
-        return f"{self._sec(sec).replace(' ', 'T')}.{int((t - sec) * 1e6):06d}"
+        base = self._iso.get(sec)
+        if base is None:
+            base = self._iso[sec] = self._sec(sec).replace(" ", "T")
+        return f"{base}.{int((t - sec) * 1e6):06d}"
 
     def bracket(self, t: float) -> str:
         """`[2023-05-16 22:00:01.234567]` (driver log)."""
