@@ -241,6 +241,10 @@ def test_report_csv_of_2020_and_task_csv(tmp_path: Path) -> None:
     report = rows(tmp_path, "logs/sys/report/processed_tasks.csv")
     assert len(report) == truth.attempts
     assert list(report[0])[:3] == ["Task Id", "Ip Address", "Process Id"]
+    # "Process Id" is the worker's OS pid, the one its sys-log lines carry
+    pid = report[0]["Process Id"]
+    sys_logs = (tmp_path / "logs/sys/worker" / report[0]["Ip Address"]).glob("*.txt")
+    assert any(f"|{pid}|" in p.read_text() for p in sys_logs)
     task_rows = rows(tmp_path, "logs/sys/worker/10.0.0.4/process000.task.csv")
     attempts = [r for r in task_rows if r["Status"].startswith("RUN_")]
     assert len(attempts) == truth.processes["10.0.0.4"]["process000"].processed

@@ -66,6 +66,11 @@ NA6 = "N/A,N/A,N/A,N/A,N/A,N/A"  # the six numeric columns of a task.csv row wit
 THREAD_BASE = 139967160071936
 
 
+def worker_pid(w: int) -> int:
+    """OS pid of worker w: in its sys-log lines and in 2020's processed_tasks.csv."""
+    return 100 + 37 * w
+
+
 def _dirs(plan: Plan) -> tuple[str, str]:
     """Working dir and site-packages as they appear in tracebacks of that era's compute."""
     run_id = f"{plan.cfg.seed:08x}-5a1e-4b7c-9d2e-7f3a{plan.cfg.seed % 100000000:08d}"
@@ -244,7 +249,7 @@ def _report(plan: Plan) -> Iterator[Record]:
         succ, fail = (n, 0) if st == OK else (0, n)
         if tasks:
             text = (
-                f"{mb},{node},{proc},{iso(s)},{n},{succ},{fail},{el:.3f},{el * 0.93:.3f},"
+                f"{mb},{node},{worker_pid(w)},{iso(s)},{n},{succ},{fail},{el:.3f},{el * 0.93:.3f},"
                 f"{el * 0.88:.3f}\n"
             )
             yield e, path, text
@@ -352,7 +357,7 @@ def _worker(plan: Plan, w: int) -> Iterator[Record]:  # noqa: C901 - one process
     c, iso = st.comma, st.iso
     ni, pi = divmod(w, cfg.processes)
     node, proc = plan.nodes[ni], plan.procs[pi]
-    pid, thread = 100 + 37 * w, THREAD_BASE + 4096 * (w + 1)
+    pid, thread = worker_pid(w), THREAD_BASE + 4096 * (w + 1)
     names = {"node": node, "proc": proc}
     sys_path = lay.proc_sys_log.format(**names)
     log_path = lay.user_log.format(**names)
