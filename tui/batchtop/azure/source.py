@@ -14,7 +14,9 @@ to anything with `feed(path, data)` / `reset(path)` (the Ingestor).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -104,11 +106,13 @@ class AzureSource:
     folders: tuple[str, ...] = LOG_FOLDERS
     mirror: Any = None
     max_read: int = MAX_READ
+    workers: int = 8
     files: dict[str, FileState] = field(default_factory=dict)
     stats: SourceStats = field(default_factory=SourceStats)
     pending: bool = False
     _client: Any = None
     _replay: list[Chunk] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.mirror is not None:
@@ -130,11 +134,19 @@ class AzureSource:
         self.stats.polls += 1
         self.pending = False
         listing = self._list()
+        work = []
         for rel, (size, etag) in sorted(listing.items()):
             state = self.files.setdefault(rel, FileState())
-            if state.etag == etag and state.offset == size:
-                continue
-            chunks.extend(self._fetch(rel, state, size, etag))
+            if state.etag != etag or state.offset != size:
+                work.append((rel, state, size, etag))
+        if len(work) > 1 and self.workers > 1:
+            # Range reads are independent: a 100-node job has hundreds of files growing.
+            with ThreadPoolExecutor(min(self.workers, len(work))) as pool:
+                results = list(pool.map(lambda w: self._fetch(*w), work))
+        else:
+            results = [self._fetch(*w) for w in work]
+        for result in results:
+            chunks.extend(result)
         if self.mirror is not None and chunks:
             for chunk in chunks:
                 self.mirror.write(chunk)
@@ -167,7 +179,8 @@ class AzureSource:
             self.pending = True
             return [Chunk(rel, 0, b"", True)] if reset else []
         if overlap and data[:overlap] != state.tail[-overlap:]:
-            self.stats.resets += 1
+            with self._lock:
+                self.stats.resets += 1
             state.forget()
             return self._refetch(rel, state, size, etag)
         new = data[overlap:]
@@ -179,7 +192,8 @@ class AzureSource:
         if state.offset < size:
             self.pending = True
         if reset:
-            self.stats.resets += 1
+            with self._lock:
+                self.stats.resets += 1
         return [chunk]
 
     def _refetch(self, rel: str, state: FileState, size: int, etag: str) -> list[Chunk]:
@@ -192,7 +206,8 @@ class AzureSource:
         return [Chunk(rel, 0, b"", True)]
 
     def _read(self, name: str, start: int, length: int, etag: str) -> bytes | None:
-        self.stats.range_reads += 1
+        with self._lock:
+            self.stats.range_reads += 1
         try:
             with _storage_errors("read"):
                 downloader = self.client.download_blob(
@@ -201,7 +216,8 @@ class AzureSource:
                 data = downloader.readall()
         except _Skip:
             return None
-        self.stats.bytes_fetched += len(data)
+        with self._lock:
+            self.stats.bytes_fetched += len(data)
         return data
 
 
