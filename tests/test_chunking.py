@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
-from batchtop.ingest import Ingestor
-from batchtop.summary import summary_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from batchtop.ingest import Ingestor
+from batchtop.summary import summary_dict
 from test_parsers import ATTEMPTS_CSV, OVERVIEW_2021, STREAM, SYSLOG_PROCESS
 
 USER_ERROR = (

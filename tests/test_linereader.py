@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from batchtop.linereader import LineReader
 from hypothesis import given
 from hypothesis import strategies as st
+
+from batchtop.linereader import LineReader
 
 
 def read_in_chunks(data: bytes, cuts: list[int], max_line: int = 64 * 1024) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from batchtop import events as ev
 from batchtop.parsers.registry import classify
 from helpers import ingest_files

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
 from batchtop.sim.engine import simulate
 from batchtop.simulator import ERAS, LiveSimulator, SimConfig, run_live, write_tree
 

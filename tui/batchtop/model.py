@@ -341,10 +341,11 @@ class JobState:
         counts = self.counts()
         remaining = None if counts.total is None else counts.total - counts.processed
         finished = self.status in ("Completed", "Failed", "Canceled", "Finished")
+        items_known = self.items_known or (counts.processed == 0 and self.items_total is not None)
         items = ItemCounts(
             total=self.items_total,
-            succeeded=self.items_succeeded if self.items_known else None,
-            failed=max(0, self.items_failed) if self.items_known else None,
+            succeeded=self.items_succeeded if items_known else None,
+            failed=max(0, self.items_failed) if items_known else None,
         )
         return Snapshot(
             status=self.status,

@@ -130,7 +130,6 @@ class AttemptsCsvParser(CsvParser):
         "attempt": ("pickedcount", "dequeuecount"),
         "process": ("process", "processname", "agent"),
         "node": ("ipaddress", "node", "nodeid", "noderank"),
-        "process_id": ("processid",),
         "start": ("starttime",),
         "total": ("total",),
         "succeeded": ("succeeded",),
@@ -189,8 +188,7 @@ class AttemptsCsvParser(CsvParser):
                 node = m.group("node") or node
             else:
                 process = raw[:64]
-        elif (pid := (self.cell(row, "process_id") or "").strip()) and pid != "N/A":
-            process = process or f"pid {pid[:16]}"
+        # a bare OS pid (processed_tasks.csv) names no process a user knows: leave it out
         return (node or None), process
 
 

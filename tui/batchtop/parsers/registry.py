@@ -72,3 +72,14 @@ PARSED_KINDS = frozenset(kind for kind, _ in _TABLE) - {"readme"}
 
 FIRST_KINDS = ("overview", "job_result", "metrics_csv", "execution_log", "driver_log", "job_error")
 """Read these first when attaching to a big tree: they say where the job is in a few KB."""
+
+_LAST_NAMES = ("processed_tasks.csv",)
+"""Attempt reports without attempt numbers: read after those that have them, so the model
+credits each attempt to its named process (see MiniBatchLedger.record)."""
+
+
+def read_order(path: str) -> tuple[int, int, str]:
+    """Sort key for reading a tree: important small files first, weak duplicates last."""
+    kind = classify(path).kind
+    rank = FIRST_KINDS.index(kind) if kind in FIRST_KINDS else len(FIRST_KINDS)
+    return rank, path.endswith(_LAST_NAMES), path

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtop.ingest import Ingestor
-from batchtop.parsers.registry import FIRST_KINDS, classify
+from batchtop.parsers.registry import read_order
 
 READ_CHUNK = 8 * 1024 * 1024
 ROOT_MARKERS = ("logs", "azureml-logs", "user_logs")
@@ -61,6 +61,8 @@ class LocalTree:
     notes: dict[str, str] = field(default_factory=dict)
     """Files or folders we could not read, and why (shown in the file list)."""
     bytes_read: int = 0
+    grew_at: dict[str, float] = field(default_factory=dict)
+    """Monotonic time each file last grew, until its open records are flushed when quiet."""
 
     @classmethod
     def open(cls, path: Path, ingestor: Ingestor) -> LocalTree:
@@ -73,9 +75,7 @@ class LocalTree:
 
     def scan(self) -> list[str]:
         """Every regular file under the folder, as model paths, important kinds first."""
-        found = [self.rel(p) for p in self._walk(str(self.folder))]
-        first = {k: i for i, k in enumerate(FIRST_KINDS)}
-        return sorted(found, key=lambda p: (first.get(classify(p).kind, len(first)), p))
+        return sorted((self.rel(p) for p in self._walk(str(self.folder))), key=read_order)
 
     def _walk(self, top: str) -> Iterator[str]:
         try:
@@ -101,10 +101,10 @@ class LocalTree:
 
     def read_all(self, paths: list[str] | None = None) -> int:
         """Read what is new in each file (all files when `paths` is None). Returns bytes read."""
-        total = 0
-        for rel in self.scan() if paths is None else paths:
-            total += self.read(rel)
-        return total
+        if paths is None:
+            paths = self.scan()
+            paths += sorted(set(self.tails) - set(paths))  # gone since last time: forget them
+        return sum(self.read(rel) for rel in paths)
 
     def full_path(self, rel: str) -> Path:
         return self.folder / rel[len(self.prefix) :]
@@ -152,6 +152,7 @@ class LocalTree:
             self.notes[rel] = f"unreadable: {exc.strerror or exc}"
         if got:
             self.notes.pop(rel, None)
+            self.grew_at[rel] = time.monotonic()
         self.bytes_read += got
         return got
 
@@ -172,7 +173,6 @@ def follow(
     from watchfiles import Change, watch
 
     last_rescan = time.monotonic()
-    last_bytes: dict[str, float] = {}
     while not stop.is_set():
         if not tree.folder.exists():
             stop.wait(1.0)
@@ -191,17 +191,18 @@ def follow(
                 changed = sorted({tree.rel(p) for kind, p in changes if kind != Change.deleted})
                 deleted = {tree.rel(p) for kind, p in changes if kind == Change.deleted}
                 got = 0
+                if any(os.path.isdir(p) for kind, p in changes if kind == Change.added):
+                    # files made inside a new folder before its watch existed are not
+                    # reported: look inside once
+                    got += tree.read_all()
                 for rel in changed:
-                    n = tree.read(rel)
-                    if n:
-                        last_bytes[rel] = now
-                    got += n
+                    got += tree.read(rel)
                 for rel in deleted - set(changed):
                     tree.read(rel)  # notices the deletion
                 if now - last_rescan > rescan_every:
                     got += tree.read_all()
                     last_rescan = now
-                flushed = _flush_quiet(tree, last_bytes, now, quiet_flush_after)
+                flushed = _flush_quiet(tree, now, quiet_flush_after)
                 if got or deleted or flushed:
                     on_change()
                 if not tree.folder.exists():
@@ -211,11 +212,11 @@ def follow(
             tree.read_all()
 
 
-def _flush_quiet(tree: LocalTree, last_bytes: dict[str, float], now: float, after: float) -> bool:
+def _flush_quiet(tree: LocalTree, now: float, after: float) -> bool:
     flushed = False
-    for rel, when in list(last_bytes.items()):
+    for rel, when in list(tree.grew_at.items()):
         if now - when >= after:
-            del last_bytes[rel]
+            del tree.grew_at[rel]
             if tree.ingestor.has_open_records(rel):
                 tree.ingestor.flush(rel)
                 flushed = True
