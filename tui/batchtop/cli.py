@@ -164,35 +164,43 @@ def run_stream(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """A simulated 4-node job (one node dies half way) in a temporary folder, removed after."""
     from batchtop.simulator import SimConfig, run_live, write_tree
 
-    folder = Path(tempfile.mkdtemp(prefix="batchtop-demo-"))
     config = SimConfig(
         era="v2",
         nodes=4,
         processes=4,
         mini_batches=2000,
         failure_rate=0.02,
+        timeout_rate=0.003,
         max_attempts=3,
         error_threshold=-1,
+        dead_node=3,
+        dead_at=0.6,
         stop_at=1.0,
         seed=7,
     )
-    if args.once or args.json:
-        write_tree(folder, config)
-        ingestor, _ = read_tree_once(folder)
-        return print_summary(ingestor, args, f"demo {folder}")
-    stop = threading.Event()
-    writer = threading.Thread(
-        target=run_live, args=(folder, config), kwargs={"rate": 8.0, "stop": stop}, daemon=True
-    )
-    writer.start()
-    ingestor = Ingestor()
-    tree = LocalTree(folder=folder, ingestor=ingestor)
-    try:
-        return _run_tui_on_tree(tree, args, label=f"demo (simulated job in {folder})")
-    finally:
-        stop.set()
+    with tempfile.TemporaryDirectory(prefix="batchtop-demo-") as name:
+        folder = Path(name)
+        if args.once or args.json:
+            write_tree(folder, config)
+            ingestor, _ = read_tree_once(folder)
+            return print_summary(ingestor, args, "demo (simulated job)")
+        stop = threading.Event()
+        writer = threading.Thread(
+            target=run_live,
+            args=(folder, config),
+            kwargs={"rate": 8.0, "stop": stop},
+            daemon=True,
+        )
+        writer.start()
+        tree = LocalTree(folder=folder, ingestor=Ingestor())
+        try:
+            return _run_tui_on_tree(tree, args, label="demo (simulated job)")
+        finally:
+            stop.set()
+            writer.join(timeout=5)
 
 
 def run_job(args: argparse.Namespace) -> int:
