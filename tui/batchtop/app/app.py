@@ -1,0 +1,234 @@
+"""BatchtopApp: owns the data flow (pump -> snapshot -> View) and the screen stack.
+
+The app never parses and never touches files. Snapshots arrive from the Pump's thread as
+`SnapshotReady` messages (already throttled); each becomes one `View` (liveness, stragglers)
+handed to every screen in the stack that shows data. A 1 s clock tick re-derives the View for
+a live, unfinished job only (a silent process turns stale without new data); a finished or
+offline job costs nothing while it sits on screen.
+
+`clock` is injectable (wall seconds), so tests and screenshots freeze time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from batchtop.app.error_detail_screen import ErrorDetailScreen
+from batchtop.app.file_picker_screen import FilePickerScreen
+from batchtop.app.help_screen import HelpScreen
+from batchtop.app.liveness import Liveness, View
+from batchtop.app.log_viewer_screen import LogViewerScreen
+from batchtop.app.main_screen import MainScreen
+from batchtop.app.node_detail_screen import NodeDetailScreen
+from batchtop.app.pump import Follower, Pump
+from batchtop.ingest import Ingestor
+from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
+
+
+class SnapshotReady(Message):
+    """A new snapshot from the pump thread (Textual's post_message is thread-safe)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class SourceFailed(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class BatchtopApp(App[None]):
+    """Follows one job; `run_tui` in main.py builds it from a source."""
+
+    TITLE = "batchtop"
+    ENABLE_COMMAND_PALETTE = False
+
+    CSS = """
+    * {
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
+    }
+    .pane {
+        border: round $primary 50%;
+        border-title-color: $text-accent;
+    }
+    .pane:focus {
+        border: round $accent;
+    }
+    """
+
+    BINDINGS = [
+        Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help"),
+    ]
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        follower: Follower | None = None,
+        label: str = "",
+        list_files: Callable[[], list[str]] | None = None,
+        read_file: Callable[[str], bytes] | None = None,
+        bell: bool = False,
+        clock: Callable[[], float] = time.time,
+        live: bool | None = None,
+        interval: float = 0.2,
+        tick: float | None = 1.0,
+    ) -> None:
+        super().__init__()
+        self.ingestor = ingestor
+        self.follower = follower
+        self.label = label
+        self.list_files = list_files
+        self.read_file = read_file
+        self.ring_bell = bell
+        self.clock = clock
+        self.live = follower is not None if live is None else live
+        self.tick = tick
+        self.liveness = Liveness()
+        self.pump = Pump(
+            ingestor,
+            follower,
+            deliver=lambda snap: self.post_message(SnapshotReady(snap)),
+            on_error=lambda text: self.post_message(SourceFailed(text)),
+            interval=interval,
+        )
+        self.main = MainScreen(label)
+        self.latest: Snapshot | None = None
+        self.view: View | None = None
+        self.paused = False
+        self.renders = 0
+        """Frames rendered from a View (tests check that bursts coalesce)."""
+        self.bells = 0
+
+    def get_default_screen(self) -> MainScreen:
+        return self.main
+
+    def on_mount(self) -> None:
+        if self.follower is None:
+            # nothing will move unless fed: show what is there now, synchronously, so the
+            # first frame already has data (and snapshot tests are deterministic)
+            self._receive(self.ingestor.snapshot())
+        else:
+            self.main.show_view(None)
+        self.pump.start()
+        if self.tick:
+            self.set_interval(self.tick, self._on_tick)
+
+    def on_unmount(self) -> None:
+        self.pump.stop()
+
+    # ------------------------------------------------------------------ data in
+    def poke(self) -> None:
+        """The model was fed outside a follower (tests, a reader thread): take a snapshot."""
+        self.pump.poke()
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self._receive(message.snapshot)
+
+    def on_source_failed(self, message: SourceFailed) -> None:
+        self.notify(message.text, title="source stopped", severity="error", timeout=30)
+
+    def _receive(self, snap: Snapshot) -> None:
+        previous = self.latest
+        self.liveness.observe(snap, self.clock())
+        self.latest = snap
+        if (
+            previous is not None
+            and previous.status not in FINAL_STATUSES
+            and snap.status in FINAL_STATUSES
+        ):
+            self._job_ended(snap)
+        if not self.paused:
+            self.render_view()
+
+    def _job_ended(self, snap: Snapshot) -> None:
+        if self.ring_bell:
+            self.bells += 1
+            self.bell()
+        severity = "error" if snap.status == "Failed" else "information"
+        self.notify(f"job {snap.status.lower()}", severity=severity, timeout=10)
+
+    def render_view(self) -> None:
+        """Derive a View from the latest snapshot and show it on every screen that shows data."""
+        snap = self.latest
+        if snap is None:
+            return
+        view = self.liveness.derive(snap, self.clock(), self.live)
+        self.view = view
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_view", None)
+            if show is not None:
+                show(view)
+        self.renders += 1
+
+    def _on_tick(self) -> None:
+        if self.view is None or self.paused:
+            return
+        if self.live and not self.view.snapshot.finished:
+            self.render_view()  # ages move on: a silent process may have turned stale
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self.main.show_view(self.view)  # header shows PAUSED, panes keep their frame
+            self.notify("paused: the view is frozen, reading goes on (p resumes)", timeout=3)
+        else:
+            self.render_view()
+
+    # ------------------------------------------------------------------ screens
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_error(self, error: ErrorView) -> None:
+        self.push_screen(ErrorDetailScreen(error))
+
+    def open_node(self, node: str, process: str | None = None) -> None:
+        self.push_screen(NodeDetailScreen(node, process))
+
+    def action_logs(self) -> None:
+        if self.read_file is None:
+            self.notify("this source has no files to open", severity="warning")
+            return
+        self._list_files()
+
+    @work(thread=True, exclusive=True, group="list-files")
+    def _list_files(self) -> None:
+        paths: list[str] = []
+        if self.list_files is not None:
+            for _ in range(3):  # the follower may be adding files while we copy the list
+                try:
+                    paths = list(self.list_files())
+                    break
+                except RuntimeError:
+                    continue
+        if not paths and self.latest is not None:
+            paths = [f.path for f in self.latest.files]
+        self.call_from_thread(self._pick_file, paths)
+
+    def _pick_file(self, paths: list[str]) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self.open_log(path)
+
+        self.push_screen(FilePickerScreen(paths), chosen)
+
+    def open_log(self, path: str, find: str | None = None) -> None:
+        if self.read_file is None:
+            self.notify("this source has no files to open", severity="warning")
+            return
+        screen = LogViewerScreen(path, self.read_file, find=find)
+        if self.view is not None:
+            screen.known_size = next(
+                (f.bytes_read for f in self.view.snapshot.files if f.path == path), None
+            )
+        self.push_screen(screen)

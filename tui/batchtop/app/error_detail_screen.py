@@ -1,0 +1,110 @@
+"""Enter on an error group: its full latest traceback, counts, places, and the file it came from.
+
+`o` opens that file in the log viewer, scrolled to the error. The group is looked up again in
+every new snapshot (by signature), so counts keep moving while the screen is open.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from batchtop.app.liveness import View
+from batchtop.snapshot import ErrorView
+from batchtop.textsafe import safe
+from batchtop.timeparse import format_stamp
+
+MAX_TRACEBACK_CHARS = 64 * 1024
+
+
+def error_summary(error: ErrorView) -> Text:
+    out = Text()
+    out.append(safe(error.message or error.signature, 1000), style="bold red")
+    out.append("\n")
+    out.append(f"{error.count:,} occurrence(s)", style="bold")
+    first, last = format_stamp(error.first_seen), format_stamp(error.last_seen)
+    out.append(f" · first {first or '-'} · last {last or '-'}", style="dim")
+    out.append("\nwhere  ", style="dim")
+    out.append(", ".join(safe(w, 60) for w in error.where) or "-")
+    out.append("\nfile   ", style="dim")
+    out.append(safe(error.path, 300) or "-", style="underline")
+    if len(error.files) > 1:
+        out.append(f"  (+{len(error.files) - 1} other file(s))", style="dim")
+    return out
+
+
+class ErrorDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "back"),
+        Binding("o,enter", "open_file", "open file"),
+        Binding("question_mark", "app.help", "help"),
+    ]
+
+    DEFAULT_CSS = """
+    ErrorDetailScreen #summary {
+        height: auto;
+        border: round $primary 50%;
+        border-title-color: $text-accent;
+        padding: 0 1;
+    }
+    ErrorDetailScreen #traceback {
+        height: 1fr;
+        border: round $primary 50%;
+        border-title-color: $text-accent;
+        padding: 0 1;
+    }
+    ErrorDetailScreen #traceback:focus {
+        border: round $accent;
+    }
+    ErrorDetailScreen #traceback Static {
+        width: auto;
+    }
+    """
+
+    def __init__(self, error: ErrorView) -> None:
+        super().__init__()
+        self.error = error
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        summary = Static(id="summary")
+        summary.border_title = "Error group"
+        yield summary
+        scroll = VerticalScroll(id="traceback")
+        scroll.border_title = "Latest occurrence (full text)"
+        scroll.can_focus = True
+        with scroll:
+            yield Static(id="text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.ready = True
+        self._fill()
+        self.query_one("#traceback").focus()
+
+    def _fill(self) -> None:
+        self.query_one("#summary", Static).update(error_summary(self.error))
+        text = self.error.traceback or self.error.message
+        lines = [safe(line) for line in text[:MAX_TRACEBACK_CHARS].split("\n")]
+        self.query_one("#text", Static).update(Text("\n".join(lines), no_wrap=True))
+
+    def show_view(self, view: View) -> None:
+        if not self.ready:
+            return
+        for error in view.snapshot.errors:
+            if error.signature == self.error.signature:
+                if error != self.error:
+                    self.error = error
+                    self._fill()
+                return
+
+    def action_open_file(self) -> None:
+        if not self.error.path:
+            self.notify("this error has no file", severity="warning")
+            return
+        record = self.error.traceback or self.error.message
+        self.app.open_log(self.error.path, find=record)  # type: ignore[attr-defined]

@@ -1,0 +1,83 @@
+"""One-line header: job name, source, status, and how old the newest data is.
+
+The age turns into a warning when a live source has been silent longer than the job's stale
+threshold while the job still runs: the most common "is it stuck?" question, answered at the
+top of the screen. PAUSED is shown in reverse so nobody mistakes a frozen view for a stuck job.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from batchtop.app.liveness import View
+from batchtop.app.textfmt import age, log_text
+from batchtop.textsafe import safe
+from batchtop.timeparse import format_stamp
+
+STATUS_STYLES = {
+    "Running": "bold cyan",
+    "Completed": "bold green",
+    "Finished": "bold green",
+    "Failed": "bold red",
+    "Canceled": "bold yellow",
+    "NotResponding": "bold red",
+    "NotStarted": "dim",
+}
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, "bold"))
+
+
+class HeaderBar(Static):
+    """The top line. `show()` is cheap: it only re-renders when the text actually changed."""
+
+    DEFAULT_CSS = """
+    HeaderBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.label = label
+        self._last: Text | None = None
+
+    def show(self, view: View | None, paused: bool) -> None:
+        text = self.build(view, paused)
+        if self._last is None or text.plain != self._last.plain or text.spans != self._last.spans:
+            self._last = text
+            self.update(text)
+
+    def build(self, view: View | None, paused: bool) -> Text:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        out.append("batchtop", style="bold")
+        if paused:
+            out.append(" ")
+            out.append(" ⏸ PAUSED ", style="bold reverse")
+        snap = view.snapshot if view is not None else None
+        out.append(" │ ")
+        if snap is not None and snap.job_name:
+            out.append_text(log_text(snap.job_name, 40, style="bold"))
+            out.append(" │ ")
+        out.append(safe(self.label, 50), style="italic")
+        out.append(" │ ")
+        if snap is None:
+            out.append("reading…", style="dim")
+            return out
+        out.append_text(status_text(snap.status))
+        out.append(" │ ")
+        newest = format_stamp(snap.data_time)
+        out.append("newest " + (newest.replace("T", " ") if newest else "-"))
+        if view is not None and view.live and view.data_age is not None:
+            if view.data_stale:
+                out.append(" ")
+                out.append(f" ⚠ no new data for {age(view.data_age)} ", style="bold reverse yellow")
+            else:
+                out.append(f" ({age(view.data_age)} ago)", style="dim")
+        return out
