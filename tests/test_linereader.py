@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batchtop.linereader import LineReader
+from batchtop.linereader import LineReader, _has_long_line
 
 
 def read_in_chunks(data: bytes, cuts: list[int], max_line: int = 64 * 1024) -> str:
@@ -79,3 +79,15 @@ def test_long_line_inside_one_chunk_is_cut_too():
 def test_any_chunking_gives_the_same_text(pieces, cuts):
     data = "".join(pieces).encode()
     assert read_in_chunks(data, cuts) == read_in_chunks(data, [])
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=25), max_size=30),
+    st.integers(min_value=1, max_value=12),
+)
+def test_lines_longer_than_the_limit_are_found_exactly(lengths, limit):
+    block = "".join("x" * n + "\n" for n in lengths)
+    expected = any(n > limit for n in lengths)
+    assert _has_long_line(block, limit) == expected
+    cut = LineReader(max_line=limit).feed(block.encode())
+    assert ("line cut" in cut) == expected

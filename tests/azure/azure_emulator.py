@@ -182,7 +182,8 @@ class ControlPlaneEmulator:
 
     def add_job(self, name: str, *, job_type: str = "Pipeline", status: str = "Running",
                 compute: str | None = "cpu-cluster", children: list[dict[str, Any]] | None = None,
-                tags: dict[str, str] | None = None) -> None:
+                tags: dict[str, str] | None = None, created: str = "2024-05-16T22:00:00Z",
+                ) -> None:
         """Register an ARM job (parent) and, optionally, its run-history children."""
         ws_id = self.ws_id
         props: dict[str, Any] = {
@@ -208,14 +209,15 @@ class ControlPlaneEmulator:
             "name": name,
             "type": "Microsoft.MachineLearningServices/workspaces/jobs",
             "properties": props,
-            "systemData": {"createdAt": "2024-05-16T22:00:00Z", "createdBy": "someone"},
+            "systemData": {"createdAt": created, "createdBy": "someone"},
         }
         self.state.children[name] = children or []
 
     @staticmethod
     def run(run_id: str, *, status: str = "Running", run_type: str = "azureml.StepRun",
             display: str | None = None, compute: str | None = "cpu-cluster",
-            step_type: str = "parallel") -> dict[str, Any]:
+            step_type: str = "parallel", created: str = "2024-05-16T22:00:30Z",
+            ) -> dict[str, Any]:
         """A run-history Run record as `runs/{id}/children` returns it."""
         return {
             "runId": run_id,
@@ -225,7 +227,7 @@ class ControlPlaneEmulator:
             "runType": run_type,
             "experimentId": "exp-id",
             "startTimeUtc": "2024-05-16T22:01:02Z",
-            "createdUtc": "2024-05-16T22:00:30Z",
+            "createdUtc": created,
             "tags": {"azureml.nodeid": "abc", "mlflow.source.type": "JOB"},
             "properties": {"StepType": "PythonScriptStep" if step_type != "parallel"
                            else "ParallelRunStep", "azureml.runsource": "azureml.StepRun"},

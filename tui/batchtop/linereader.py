@@ -9,7 +9,6 @@ the parsers receive one string per chunk, not one call per line.
 from __future__ import annotations
 
 import codecs
-import re
 
 DEFAULT_MAX_LINE = 64 * 1024
 """Longest line kept whole. Longer lines are cut (the file itself still has the full text)."""
@@ -25,7 +24,6 @@ class LineReader:
         self._pending = ""  # start of the current, unfinished line (at most max_line chars)
         self._dropped = 0  # characters of the current line beyond max_line, not kept
         self._max_line = max_line
-        self._long_line = re.compile(f"[^\n]{{{max_line + 1},}}")
         self.lines_cut = 0
         """How many lines were longer than max_line (shown to the user as a file statistic)."""
 
@@ -58,7 +56,7 @@ class LineReader:
         self._pending, self._dropped = "", 0
         rest = text[first_nl + 1 : end + 1]
         self._hold(text[end + 1 :])
-        if len(rest) > self._max_line and self._long_line.search(rest):
+        if _has_long_line(rest, self._max_line):
             rest = self._cap_lines(rest)
         return first + "\n" + rest
 
@@ -99,3 +97,19 @@ class LineReader:
                 line = line[: self._max_line] + TRUNCATION_MARK.format(n=extra)
             out.append(line)
         return "\n".join(out) + "\n"
+
+
+def _has_long_line(block: str, limit: int) -> bool:
+    """Does `block` (whole lines) hold a line longer than `limit`? Linear, at C speed.
+
+    Each step looks for the last newline within `limit + 1` characters of a line start and
+    jumps past it, so a block of short lines costs a few `rfind` calls per `limit` characters
+    (a regex for a long run of non-newlines would rescan every line from each of its offsets).
+    """
+    start = 0
+    while len(block) - start > limit:
+        newline = block.rfind("\n", start, start + limit + 1)
+        if newline < 0:
+            return True
+        start = newline + 1
+    return False

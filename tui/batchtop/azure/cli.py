@@ -67,8 +67,7 @@ def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
                 ingestor.state.apply(event)
             on_change()
 
-        target.follow(_NotifyingSink(ingestor, on_change), stop, on_status=on_status,
-                      apply=apply)
+        target.follow(_NotifyingSink(ingestor, on_change), stop, on_status=on_status, apply=apply)
 
     def read_file(rel: str) -> bytes:
         mirror = target.source.mirror
@@ -77,10 +76,14 @@ def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
         blob = target.source.client.download_blob(target.location.prefix + rel)
         return blob.readall()
 
-    code = run_tui(ingestor=ingestor, follower=follower,
-                   label=f"{target.job.name} ({target.session.workspace.workspace})",
-                   list_files=lambda: sorted(target.source.files), read_file=read_file,
-                   bell=getattr(args, "bell", False))
+    code = run_tui(
+        ingestor=ingestor,
+        follower=follower,
+        label=f"{target.job.name} ({target.session.workspace.workspace})",
+        list_files=lambda: sorted(target.source.files),
+        read_file=read_file,
+        bell=getattr(args, "bell", False),
+    )
     if fatal:
         print(redact(str(fatal[-1])), file=sys.stderr)
         return fatal[-1].exit_code

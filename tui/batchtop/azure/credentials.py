@@ -21,8 +21,10 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from batchtop.azure.errors import AzureError, first_line
 
-SIGN_IN_HINT = ("run `az login` (or `az login --use-device-code` on a machine without a browser), "
-                "or pass --device-code; check `az account show` names the right tenant.")
+SIGN_IN_HINT = (
+    "run `az login` (or `az login --use-device-code` on a machine without a browser), "
+    "or pass --device-code; check `az account show` names the right tenant."
+)
 
 
 def make_credential(device_code: bool = False, tenant: str | None = None) -> TokenCredential:
@@ -30,9 +32,13 @@ def make_credential(device_code: bool = False, tenant: str | None = None) -> Tok
     from azure.identity import DefaultAzureCredential, DeviceCodeCredential
 
     if device_code:
+
         def prompt(verification_uri: str, user_code: str, expires_on: Any) -> None:
-            print(f"To sign in, open {verification_uri} and enter the code {user_code}.",
-                  file=sys.stderr, flush=True)
+            print(
+                f"To sign in, open {verification_uri} and enter the code {user_code}.",
+                file=sys.stderr,
+                flush=True,
+            )
 
         return DeviceCodeCredential(tenant_id=tenant, prompt_callback=prompt)
     return DefaultAzureCredential(exclude_interactive_browser_credential=True)
@@ -80,7 +86,8 @@ def check_sign_in(credential: TokenCredential, scope: str | None = None) -> None
     try:
         credential.get_token(scope or arm_scope())
     except ClientAuthenticationError as exc:
-        raise AzureError("sign-in", f"no usable Azure credential ({first_line(exc)})",
-                         SIGN_IN_HINT) from None
+        raise AzureError(
+            "sign-in", f"no usable Azure credential ({first_line(exc)})", SIGN_IN_HINT
+        ) from None
     except Exception as exc:  # azure-identity raises plain errors for broken env setups
         raise AzureError("sign-in", first_line(exc), SIGN_IN_HINT) from None

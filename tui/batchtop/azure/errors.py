@@ -23,11 +23,18 @@ _SAS_PARAMS = (
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*"), r"\1<redacted>"),
     (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "<redacted-token>"),
-    (re.compile(r"(?i)(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;\s'\"]+"),
-     r"\1=<redacted>"),
+    (
+        re.compile(r"(?i)(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;\s'\"]+"),
+        r"\1=<redacted>",
+    ),
     (re.compile(rf"(?i)\b({_SAS_PARAMS})=[^&\s'\"<>]+"), r"\1=<redacted>"),
-    (re.compile(r"(?i)(\"?(access_token|refresh_token|key|sasToken|client_secret)\"?\s*[:=]\s*\"?)"
-                r"[^\"',\s}]{8,}"), r"\1<redacted>"),
+    (
+        re.compile(
+            r"(?i)(\"?(access_token|refresh_token|key|sasToken|client_secret)\"?\s*[:=]\s*\"?)"
+            r"[^\"',\s}]{8,}"
+        ),
+        r"\1<redacted>",
+    ),
 ]
 
 _secrets: set[str] = set()
@@ -60,8 +67,9 @@ class AzureError(Exception):
     once we talk to Azure (several scoring steps and no `--step`) use 2 like other bad usage.
     """
 
-    def __init__(self, step: str, message: str, hint: str | None = None,
-                 exit_code: int = EXIT_AZURE) -> None:
+    def __init__(
+        self, step: str, message: str, hint: str | None = None, exit_code: int = EXIT_AZURE
+    ) -> None:
         self.step = step
         self.message = redact(" ".join(message.split()))
         self.hint = redact(hint) if hint else None
@@ -136,8 +144,11 @@ def quiet_sdk_logging(verbose: bool | None = None) -> None:
     if verbose is not None:
         _verbose = verbose
     level = logging.INFO if _verbose else logging.CRITICAL
-    names = [n for n in list(logging.root.manager.loggerDict)
-             if n.split(".")[0] in ("azure", "msal", "urllib3")]
+    names = [
+        n
+        for n in list(logging.root.manager.loggerDict)
+        if n.split(".")[0] in ("azure", "msal", "urllib3")
+    ]
     for name in ("azure", "msal", "urllib3", *names):
         logger = logging.getLogger(name)
         logger.setLevel(level)

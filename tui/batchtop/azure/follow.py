@@ -42,7 +42,7 @@ class PollTimer:
 
     def backoff(self, retry_after: float | None) -> float:
         self.failures += 1
-        own = min(self.backoff_max, self.fast * (2 ** self.failures))
+        own = min(self.backoff_max, self.fast * (2**self.failures))
         if retry_after is not None:
             return min(self.backoff_max, max(retry_after, 0.0))
         return own
@@ -74,16 +74,23 @@ def poll_once(source: AzureSource) -> list:
         try:
             return source.poll()
         except StorageAuthError as again:
-            raise AzureError("storage sign-in", f"storage refused the datastore credential "
-                             f"twice ({again}).", "run `az login` again; check your role on "
-                             "the workspace's storage account.") from None
+            raise AzureError(
+                "storage sign-in",
+                f"storage refused the datastore credential twice ({again}).",
+                "run `az login` again; check your role on the workspace's storage account.",
+            ) from None
 
 
-def follow(source: AzureSource, sink: Sink, stop: threading.Event, *,
-           wake: threading.Event | None = None,
-           on_status: Callable[[FollowStatus], None] | None = None,
-           timer: PollTimer | None = None,
-           on_poll: Callable[[], None] | None = None) -> None:
+def follow(
+    source: AzureSource,
+    sink: Sink,
+    stop: threading.Event,
+    *,
+    wake: threading.Event | None = None,
+    on_status: Callable[[FollowStatus], None] | None = None,
+    timer: PollTimer | None = None,
+    on_poll: Callable[[], None] | None = None,
+) -> None:
     """Poll until `stop` is set. `sink` is called on this thread; `on_poll` runs after each
     good poll (e.g. to refresh the job's service status)."""
     timer = timer or PollTimer()
@@ -103,8 +110,11 @@ def follow(source: AzureSource, sink: Sink, stop: threading.Event, *,
             status = FollowStatus(False, last_ok, str(exc), delay, source.stats.bytes_fetched)
         except AzureError as exc:
             if on_status is not None:
-                on_status(FollowStatus(False, last_ok, str(exc), 0.0,
-                                       source.stats.bytes_fetched, fatal=exc))
+                on_status(
+                    FollowStatus(
+                        False, last_ok, str(exc), 0.0, source.stats.bytes_fetched, fatal=exc
+                    )
+                )
             return
         if on_status is not None:
             on_status(status)

@@ -53,8 +53,14 @@ class JobRef:
         return (self.status or "") in FAILED
 
     def looks_parallel(self) -> bool:
-        text = " ".join([self.job_type or "", self.display_name or "", self.name,
-                         *(v for _, v in self.properties)]).lower()
+        text = " ".join(
+            [
+                self.job_type or "",
+                self.display_name or "",
+                self.name,
+                *(v for _, v in self.properties),
+            ]
+        ).lower()
         return any(marker in text for marker in _PARALLEL_MARKERS)
 
 
@@ -72,7 +78,8 @@ def job_ref(job: Any, parent: str | None = None) -> JobRef:
         services = getattr(job, "services", None) or {}
         studio_service = services.get("Studio") if isinstance(services, dict) else None
         studio = getattr(studio_service, "endpoint", None) or (
-            studio_service.get("endpoint") if isinstance(studio_service, dict) else None)
+            studio_service.get("endpoint") if isinstance(studio_service, dict) else None
+        )
     return JobRef(
         name=str(job.name),
         display_name=getattr(job, "display_name", None),
@@ -88,11 +95,15 @@ def job_ref(job: Any, parent: str | None = None) -> JobRef:
 
 def get_job(session: Session, name: str) -> JobRef:
     """The named job, or an error that says the name is wrong and lists close matches."""
+
     def not_found(exc: ResourceNotFoundError) -> AzureError:
         matches = close_matches(session, name)
         also = f" Did you mean: {', '.join(matches)}?" if matches else ""
-        return AzureError("job", f"no job named '{name}' in {session.workspace.describe()}.{also}",
-                          "check the name with `az ml job list -o table` (same -g/-w).")
+        return AzureError(
+            "job",
+            f"no job named '{name}' in {session.workspace.describe()}.{also}",
+            "check the name with `az ml job list -o table` (same -g/-w).",
+        )
 
     return session.call("job lookup", lambda ml: job_ref(ml.jobs.get(name)), not_found)
 
@@ -111,22 +122,34 @@ def list_steps(session: Session, parent: JobRef) -> list[JobRef]:
     """Children of a parent job, parallel-looking ones first (all children if none look so)."""
     children = session.call(
         "child job lookup",
-        lambda ml: [job_ref(c, parent.name)
-                    for c in ml.jobs.list(parent_job_name=parent.name) if c is not None])
+        lambda ml: [
+            job_ref(c, parent.name)
+            for c in ml.jobs.list(parent_job_name=parent.name)
+            if c is not None
+        ],
+    )
     parallel = [c for c in children if c.looks_parallel()]
     return parallel or children
 
 
-def choose_step(parent: JobRef, steps: Sequence[JobRef], wanted: str | None = None,
-                ask: Callable[[Sequence[JobRef]], JobRef] | None = None) -> JobRef:
+def choose_step(
+    parent: JobRef,
+    steps: Sequence[JobRef],
+    wanted: str | None = None,
+    ask: Callable[[Sequence[JobRef]], JobRef] | None = None,
+) -> JobRef:
     """Pick the step to follow: the only one, the one `--step` names, or the user's choice."""
     if wanted:
         for step in steps:
             if wanted in (step.name, step.display_name):
                 return step
         names = ", ".join(s.display_name or s.name for s in steps) or "none"
-        raise AzureError("job", f"job {parent.name} has no step '{wanted}' (steps: {names}).",
-                         "pass --step with one of those names.", exit_code=2)
+        raise AzureError(
+            "job",
+            f"job {parent.name} has no step '{wanted}' (steps: {names}).",
+            "pass --step with one of those names.",
+            exit_code=2,
+        )
     if len(steps) == 1:
         return steps[0]
     if not steps:
@@ -135,16 +158,22 @@ def choose_step(parent: JobRef, steps: Sequence[JobRef], wanted: str | None = No
     if ask is not None:
         return ask(steps)
     names = ", ".join(f"{s.display_name or s.name} ({s.name})" for s in steps)
-    raise AzureError("job", f"job {parent.name} has several steps: {names}.",
-                     "pass --step NAME to pick one.", exit_code=2)
+    raise AzureError(
+        "job",
+        f"job {parent.name} has several steps: {names}.",
+        "pass --step NAME to pick one.",
+        exit_code=2,
+    )
 
 
 def ask_on_terminal(steps: Sequence[JobRef]) -> JobRef:
     """Numbered menu on stderr, answer on stdin (only used when both are terminals)."""
     print("Several steps can be followed:", file=sys.stderr)
     for i, step in enumerate(steps, 1):
-        print(f"  {i}. {step.display_name or step.name}  [{step.status}]  {step.name}",
-              file=sys.stderr)
+        print(
+            f"  {i}. {step.display_name or step.name}  [{step.status}]  {step.name}",
+            file=sys.stderr,
+        )
     while True:
         print(f"Pick 1-{len(steps)}: ", end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline()
@@ -154,8 +183,9 @@ def ask_on_terminal(steps: Sequence[JobRef]) -> JobRef:
             return steps[int(answer) - 1]
 
 
-def resolve_target(session: Session, name: str, wanted_step: str | None = None,
-                   interactive: bool = False) -> tuple[JobRef, JobRef]:
+def resolve_target(
+    session: Session, name: str, wanted_step: str | None = None, interactive: bool = False
+) -> tuple[JobRef, JobRef]:
     """(job the user named, job whose logs to follow): the same job unless it is a parent."""
     job = get_job(session, name)
     if not job.is_parent:

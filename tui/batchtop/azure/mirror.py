@@ -32,8 +32,12 @@ class Mirror:
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise AzureError("save", f"cannot create {root}: {exc.strerror}",
-                             "pick a writable folder for --save.", exit_code=2) from None
+            raise AzureError(
+                "save",
+                f"cannot create {root}: {exc.strerror}",
+                "pick a writable folder for --save.",
+                exit_code=2,
+            ) from None
 
     def local_path(self, rel: str) -> Path:
         """Map a blob's relative name to a file under root, refusing anything that escapes."""
@@ -65,8 +69,9 @@ class Mirror:
                     fh.truncate(offset)
             offset = min(offset, local)
             size = int(entry.get("size", offset))
-            state = FileState(offset=offset, size=size,
-                              etag=entry.get("etag") if offset == size else None)
+            state = FileState(
+                offset=offset, size=size, etag=entry.get("etag") if offset == size else None
+            )
             if offset:
                 replay.extend(self._replay_file(rel, path, offset, state))
             files[rel] = state
@@ -104,8 +109,10 @@ class Mirror:
         """Record offsets and etags, atomically."""
         data: dict[str, Any] = {
             "origin": self.origin,
-            "files": {rel: {"offset": s.offset, "etag": s.etag, "size": s.size}
-                      for rel, s in files.items()},
+            "files": {
+                rel: {"offset": s.offset, "etag": s.etag, "size": s.size}
+                for rel, s in files.items()
+            },
         }
         tmp = self.root / (STATE_FILE + ".tmp")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")

@@ -35,26 +35,52 @@ ONCE_ATTEMPTS = 4
 def add_azure_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags named as the az CLI names them, plus batchtop's own Azure options."""
     group = parser.add_argument_group("Azure ML workspace (when following a job by name)")
-    group.add_argument("--subscription", metavar="ID_OR_NAME",
-                       help="subscription (default: $AZURE_SUBSCRIPTION_ID, config.json, "
-                            "`az account set`)")
-    group.add_argument("-g", "--resource-group", metavar="NAME",
-                       help="resource group (default: $AZURE_RESOURCE_GROUP, config.json, "
-                            "`az configure --defaults group=`)")
-    group.add_argument("-w", "--workspace", "--workspace-name", dest="workspace", metavar="NAME",
-                       help="workspace (default: $AZUREML_WORKSPACE_NAME, config.json, "
-                            "`az configure --defaults workspace=`)")
-    group.add_argument("--step", metavar="NAME",
-                       help="child step to follow when the job is a pipeline with several")
-    group.add_argument("--device-code", action="store_true",
-                       help="sign in with a device code (SSH box without az login)")
+    group.add_argument(
+        "--subscription",
+        metavar="ID_OR_NAME",
+        help="subscription (default: $AZURE_SUBSCRIPTION_ID, config.json, `az account set`)",
+    )
+    group.add_argument(
+        "-g",
+        "--resource-group",
+        metavar="NAME",
+        help="resource group (default: $AZURE_RESOURCE_GROUP, config.json, "
+        "`az configure --defaults group=`)",
+    )
+    group.add_argument(
+        "-w",
+        "--workspace",
+        "--workspace-name",
+        dest="workspace",
+        metavar="NAME",
+        help="workspace (default: $AZUREML_WORKSPACE_NAME, config.json, "
+        "`az configure --defaults workspace=`)",
+    )
+    group.add_argument(
+        "--step",
+        metavar="NAME",
+        help="child step to follow when the job is a pipeline with several",
+    )
+    group.add_argument(
+        "--device-code",
+        action="store_true",
+        help="sign in with a device code (SSH box without az login)",
+    )
     group.add_argument("--tenant", metavar="ID", help="tenant for --device-code")
-    group.add_argument("--save", metavar="DIR", type=Path,
-                       help="mirror fetched logs into DIR (reopen with --dir DIR; a restart "
-                            "resumes without re-fetching)")
-    group.add_argument("--poll", metavar="SECONDS", type=float, default=2.0,
-                       help="fastest poll interval while logs change (default 2; idle "
-                            "polls slow down to 30)")
+    group.add_argument(
+        "--save",
+        metavar="DIR",
+        type=Path,
+        help="mirror fetched logs into DIR (reopen with --dir DIR; a restart "
+        "resumes without re-fetching)",
+    )
+    group.add_argument(
+        "--poll",
+        metavar="SECONDS",
+        type=float,
+        default=2.0,
+        help="fastest poll interval while logs change (default 2; idle polls slow down to 30)",
+    )
 
 
 @dataclass
@@ -73,10 +99,15 @@ class AzureTarget:
         from batchtop.events import JobInfo, StatusHint
 
         step = step or self.step
-        events: list[Any] = [JobInfo(name=self.job.name, url=self.job.studio_url,
-                                     job_type=step.job_type or self.job.job_type,
-                                     compute=step.compute or self.job.compute,
-                                     started=step.started or self.job.started)]
+        events: list[Any] = [
+            JobInfo(
+                name=self.job.name,
+                url=self.job.studio_url,
+                job_type=step.job_type or self.job.job_type,
+                compute=step.compute or self.job.compute,
+                started=step.started or self.job.started,
+            )
+        ]
         status = step.status or self.job.status
         if status:
             # at=None: the service's status is not a log line; it must not move the data time.
@@ -88,11 +119,16 @@ class AzureTarget:
         self.step = get_job(self.session, self.step.name)
         return self.step
 
-    def follow(self, sink: Sink, stop: threading.Event, *,
-               wake: threading.Event | None = None,
-               on_status: Callable[[FollowStatus], None] | None = None,
-               apply: Callable[[Any], None] | None = None,
-               status_every: float = 30.0) -> None:
+    def follow(
+        self,
+        sink: Sink,
+        stop: threading.Event,
+        *,
+        wake: threading.Event | None = None,
+        on_status: Callable[[FollowStatus], None] | None = None,
+        apply: Callable[[Any], None] | None = None,
+        status_every: float = 30.0,
+    ) -> None:
         """Follow live on this (worker) thread until `stop`; set `wake` to poll now.
 
         `apply` receives job events (JobInfo/StatusHint) every `status_every` seconds.
@@ -110,12 +146,20 @@ class AzureTarget:
             for event in self.job_events(step):
                 apply(event)
 
-        follow(self.source, sink, stop, wake=wake, on_status=on_status,
-               timer=PollTimer(fast=self.poll_fast), on_poll=on_poll)
+        follow(
+            self.source,
+            sink,
+            stop,
+            wake=wake,
+            on_status=on_status,
+            timer=PollTimer(fast=self.poll_fast),
+            on_poll=on_poll,
+        )
 
 
-def open_job(args: argparse.Namespace, name: str | None = None,
-             interactive: bool | None = None) -> AzureTarget:
+def open_job(
+    args: argparse.Namespace, name: str | None = None, interactive: bool | None = None
+) -> AzureTarget:
     """Resolve workspace, sign in, find the job and its scoring step, locate its logs."""
     quiet_sdk_logging(getattr(args, "verbose", False))
     name = name or getattr(args, "job", None) or getattr(args, "job_name", None)
@@ -148,15 +192,26 @@ def open_job(args: argparse.Namespace, name: str | None = None,
     save = getattr(args, "save", None)
     mirror = None
     if save is not None:
-        mirror = Mirror(Path(save), {"account": location.account_url,
-                                     "container": location.container, "prefix": location.prefix})
+        mirror = Mirror(
+            Path(save),
+            {
+                "account": location.account_url,
+                "container": location.container,
+                "prefix": location.prefix,
+            },
+        )
     source = AzureSource(connect, location.prefix, mirror=mirror)
-    return AzureTarget(session, job, step, location, source,
-                       poll_fast=getattr(args, "poll", 2.0) or 2.0)
+    return AzureTarget(
+        session, job, step, location, source, poll_fast=getattr(args, "poll", 2.0) or 2.0
+    )
 
 
-def fetch_all(target: AzureTarget, sink: Sink, attempts: int = ONCE_ATTEMPTS,
-              sleep: Callable[[float], None] = time.sleep) -> None:
+def fetch_all(
+    target: AzureTarget,
+    sink: Sink,
+    attempts: int = ONCE_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
     """Catch up with everything there is now (for --once), backing off on throttling."""
     timer = PollTimer(fast=1.0)
     failures = 0

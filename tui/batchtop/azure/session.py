@@ -31,15 +31,21 @@ from batchtop.azure.errors import (
 from batchtop.azure.workspace import Workspace
 
 T = TypeVar("T")
-NETWORK_HINT = ("check this machine reaches management.azure.com and *.api.azureml.ms "
-                "(proxy: HTTPS_PROXY), then retry.")
+NETWORK_HINT = (
+    "check this machine reaches management.azure.com and *.api.azureml.ms "
+    "(proxy: HTTPS_PROXY), then retry."
+)
 
 
 class Session:
     """Workspace + credential + lazily built MLClient, rebuilt on `reconnect`."""
 
-    def __init__(self, workspace: Workspace, credential_factory: Callable[[], TokenCredential],
-                 **client_kwargs: Any) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        credential_factory: Callable[[], TokenCredential],
+        **client_kwargs: Any,
+    ) -> None:
         self.workspace = workspace
         self.credential = RenewableCredential(credential_factory)
         self._client_kwargs = client_kwargs
@@ -53,8 +59,14 @@ class Session:
 
             quiet_sdk_logging()  # azure.ai.ml just set up its own stderr loggers
             ws = self.workspace
-            self._ml = MLClient(self.credential, ws.subscription, ws.resource_group,
-                                ws.workspace, enable_telemetry=False, **self._client_kwargs)
+            self._ml = MLClient(
+                self.credential,
+                ws.subscription,
+                ws.resource_group,
+                ws.workspace,
+                enable_telemetry=False,
+                **self._client_kwargs,
+            )
         return self._ml
 
     def reconnect(self) -> None:
@@ -62,8 +74,12 @@ class Session:
         self.credential.renew()
         self._ml = None
 
-    def call(self, step: str, fn: Callable[[Any], T],
-             not_found: Callable[[ResourceNotFoundError], AzureError] | None = None) -> T:
+    def call(
+        self,
+        step: str,
+        fn: Callable[[Any], T],
+        not_found: Callable[[ResourceNotFoundError], AzureError] | None = None,
+    ) -> T:
         """Run `fn(ml)`; re-acquire the token once on 401/403; classify every other failure."""
         renewed = False
         while True:
@@ -72,15 +88,19 @@ class Session:
             except ResourceNotFoundError as exc:
                 if not_found is not None:
                     raise not_found(exc) from None
-                raise AzureError(step, f"not found: {first_line(exc)}",
-                                 f"check the names: {self.workspace.describe()}.") from None
+                raise AzureError(
+                    step,
+                    f"not found: {first_line(exc)}",
+                    f"check the names: {self.workspace.describe()}.",
+                ) from None
             except ClientAuthenticationError as exc:
                 if not renewed:
                     renewed = True
                     self.reconnect()
                     continue
-                raise AzureError("sign-in", f"the token was rejected ({first_line(exc)})",
-                                 SIGN_IN_HINT) from None
+                raise AzureError(
+                    "sign-in", f"the token was rejected ({first_line(exc)})", SIGN_IN_HINT
+                ) from None
             except HttpResponseError as exc:
                 status = exc.status_code or 0
                 if status in (401, 403) and not renewed:
@@ -96,18 +116,25 @@ def classify_http(step: str, exc: HttpResponseError, workspace: Workspace) -> Ex
     """Map an HTTP failure the SDK's own retries gave up on to what the user should do."""
     status = exc.status_code or 0
     if status == 401:
-        return AzureError("sign-in", f"the token was rejected twice ({first_line(exc)})",
-                          SIGN_IN_HINT)
+        return AzureError(
+            "sign-in", f"the token was rejected twice ({first_line(exc)})", SIGN_IN_HINT
+        )
     if status == 403:
         return AzureError(
-            "sign-in", f"your identity may not read {workspace.describe()} ({first_line(exc)})",
+            "sign-in",
+            f"your identity may not read {workspace.describe()} ({first_line(exc)})",
             "ask for a role such as AzureML Data Scientist or Reader on the workspace, or "
-            "`az login` as another account.")
+            "`az login` as another account.",
+        )
     if status == 429 or status >= 500:
-        return TransientError(f"{step}: service answered {status} ({first_line(exc)})",
-                              retry_after_of(exc))
-    return AzureError(step, f"service answered {status}: {first_line(exc)}",
-                      f"check {workspace.describe()} in subscription {workspace.subscription}.")
+        return TransientError(
+            f"{step}: service answered {status} ({first_line(exc)})", retry_after_of(exc)
+        )
+    return AzureError(
+        step,
+        f"service answered {status}: {first_line(exc)}",
+        f"check {workspace.describe()} in subscription {workspace.subscription}.",
+    )
 
 
 def transient_to_fatal(exc: TransientError) -> AzureError:

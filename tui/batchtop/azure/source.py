@@ -158,7 +158,7 @@ class AzureSource:
         found: dict[str, tuple[int, str]] = {}
         with _storage_errors("list"):
             for blob in self.client.list_blobs(name_starts_with=self.prefix):
-                rel = blob.name[len(self.prefix):]
+                rel = blob.name[len(self.prefix) :]
                 if rel.startswith(self.folders) and not rel.endswith("/"):
                     found[rel] = (int(blob.size or 0), str(blob.etag))
         return found
@@ -211,8 +211,12 @@ class AzureSource:
         try:
             with _storage_errors("read"):
                 downloader = self.client.download_blob(
-                    name, offset=start, length=length, etag=etag,
-                    match_condition=MatchConditions.IfNotModified)
+                    name,
+                    offset=start,
+                    length=length,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
                 data = downloader.readall()
         except _Skip:
             return None
@@ -241,9 +245,11 @@ class _storage_errors:
             if self.what == "read":
                 raise _Skip() from None
             if "ContainerNotFound" in str(getattr(exc, "error_code", "") or exc):
-                raise AzureError("storage", f"the job's log container is missing "
-                                 f"({first_line(exc)}).", "check the workspace's artifact "
-                                 "store (datastore workspaceartifactstore).") from None
+                raise AzureError(
+                    "storage",
+                    f"the job's log container is missing ({first_line(exc)}).",
+                    "check the workspace's artifact store (datastore workspaceartifactstore).",
+                ) from None
             return False
         if isinstance(exc, ClientAuthenticationError):
             raise StorageAuthError(first_line(exc)) from None
@@ -254,12 +260,18 @@ class _storage_errors:
             if status in (401, 403):
                 raise StorageAuthError(first_line(exc)) from None
             if status == 429 or status >= 500 or status == 0:
-                raise TransientError(f"storage {self.what}: {status} {first_line(exc)}",
-                                     retry_after_of(exc)) from None
-            raise AzureError("storage", f"{self.what} answered {status}: {first_line(exc)}",
-                             "check access to the workspace's storage account.") from None
-        if isinstance(exc, (ServiceRequestError, ServiceResponseError, ConnectionError,
-                            TimeoutError, OSError)):
-            raise TransientError(f"storage {self.what}: connection failed "
-                                 f"({first_line(exc)})") from None
+                raise TransientError(
+                    f"storage {self.what}: {status} {first_line(exc)}", retry_after_of(exc)
+                ) from None
+            raise AzureError(
+                "storage",
+                f"{self.what} answered {status}: {first_line(exc)}",
+                "check access to the workspace's storage account.",
+            ) from None
+        if isinstance(
+            exc, (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError, OSError)
+        ):
+            raise TransientError(
+                f"storage {self.what}: connection failed ({first_line(exc)})"
+            ) from None
         return False

@@ -56,6 +56,7 @@ def account_url(account: str, endpoint: str | None, protocol: str | None) -> str
 
 def log_uri_of(session: Session, job: JobRef) -> tuple[str, str]:
     """(datastore name, path prefix) of the job's log tree."""
+
     def default_output(ml: Any) -> str | None:
         if job.parent:  # run-history children carry no outputs; skip a wasted GET
             return None
@@ -78,12 +79,19 @@ def locate_logs(session: Session, job: JobRef) -> BlobLocation:
     datastore = session.call("datastore lookup", lambda ml: ml.datastores.get(datastore_name))
     kind = str(getattr(datastore, "type", ""))
     if "blob" not in kind.lower():
-        raise AzureError("storage", f"datastore {datastore_name} is {kind}; batchtop reads the "
-                         "job's logs from blob storage only.", "report the datastore type.")
+        raise AzureError(
+            "storage",
+            f"datastore {datastore_name} is {kind}; batchtop reads the "
+            "job's logs from blob storage only.",
+            "report the datastore type.",
+        )
     credential = _read_credential(session, datastore_name, datastore)
     return BlobLocation(
-        account_url=account_url(datastore.account_name, getattr(datastore, "endpoint", None),
-                                getattr(datastore, "protocol", None)),
+        account_url=account_url(
+            datastore.account_name,
+            getattr(datastore, "endpoint", None),
+            getattr(datastore, "protocol", None),
+        ),
         container=str(datastore.container_name),
         prefix=prefix,
         credential=credential,
@@ -98,8 +106,10 @@ def _read_credential(session: Session, name: str, datastore: Any) -> Any:
 
     if isinstance(datastore.credentials, (NoneCredentialConfiguration, AadCredentialConfiguration)):
         return session.credential
-    secrets = session.call("datastore secrets",
-                           lambda ml: ml.datastores._list_secrets(name=name, expirable_secret=True))
+    secrets = session.call(
+        "datastore secrets",
+        lambda ml: ml.datastores._list_secrets(name=name, expirable_secret=True),
+    )
     sas = getattr(secrets, "sas_token", None)
     key = getattr(secrets, "key", None)
     register_secret(sas)
@@ -118,6 +128,11 @@ def container_client(location: BlobLocation) -> Any:
     (the storage SDK's default of ten retries would freeze the view for minutes)."""
     from azure.storage.blob import ContainerClient
 
-    return ContainerClient(location.account_url, location.container,
-                           credential=location.credential, retry_total=0,
-                           connection_timeout=10, read_timeout=30)
+    return ContainerClient(
+        location.account_url,
+        location.container,
+        credential=location.credential,
+        retry_total=0,
+        connection_timeout=10,
+        read_timeout=30,
+    )

@@ -66,15 +66,21 @@ def read_config_json(path: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
-        raise AzureError("workspace", f"cannot read {path}: {exc}",
-                         "fix or remove that config.json, or pass -g and -w") from None
+        raise AzureError(
+            "workspace",
+            f"cannot read {path}: {exc}",
+            "fix or remove that config.json, or pass -g and -w",
+        ) from None
     scope = data.get("Scope") or data.get("scope")
     if isinstance(scope, str) and scope.count("/") >= 8:
         parts = scope.split("/")
         return {"subscription": parts[2], "resource_group": parts[4], "workspace": parts[8]}
     out = {}
-    for key, ours in (("subscription_id", "subscription"), ("resource_group", "resource_group"),
-                      ("workspace_name", "workspace")):
+    for key, ours in (
+        ("subscription_id", "subscription"),
+        ("resource_group", "resource_group"),
+        ("workspace_name", "workspace"),
+    ):
         if isinstance(data.get(key), str) and data[key]:
             out[ours] = data[key]
     return out
@@ -142,13 +148,18 @@ def resolve_workspace(
                 values[key] = value
                 origin[key] = source
 
-    offer("flag", {"subscription": subscription, "resource_group": resource_group,
-                   "workspace": workspace})
-    offer("environment", {
-        "subscription": _first(env, ENV_SUBSCRIPTION),
-        "resource_group": _first(env, ENV_GROUP),
-        "workspace": _first(env, ENV_WORKSPACE),
-    })
+    offer(
+        "flag",
+        {"subscription": subscription, "resource_group": resource_group, "workspace": workspace},
+    )
+    offer(
+        "environment",
+        {
+            "subscription": _first(env, ENV_SUBSCRIPTION),
+            "resource_group": _first(env, ENV_GROUP),
+            "workspace": _first(env, ENV_WORKSPACE),
+        },
+    )
     if len(values) < 3:
         config = find_config_json(start_dir or Path.cwd())
         if config is not None:
@@ -159,8 +170,11 @@ def resolve_workspace(
 
     missing = [k for k in ("subscription", "resource_group", "workspace") if k not in values]
     if missing:
-        names = {"subscription": "subscription (--subscription)",
-                 "resource_group": "resource group (-g)", "workspace": "workspace (-w)"}
+        names = {
+            "subscription": "subscription (--subscription)",
+            "resource_group": "resource group (-g)",
+            "workspace": "workspace (-w)",
+        }
         raise AzureError(
             "workspace",
             "no " + " and no ".join(names[m] for m in missing) + " given.",
@@ -168,8 +182,12 @@ def resolve_workspace(
             "`az account set -s SUB` and `az configure --defaults group=RG workspace=WS`, "
             "or download the workspace's config.json into this folder.",
         )
-    return Workspace(subscription_id(values["subscription"], config_dir),
-                     values["resource_group"], values["workspace"], origin)
+    return Workspace(
+        subscription_id(values["subscription"], config_dir),
+        values["resource_group"],
+        values["workspace"],
+        origin,
+    )
 
 
 def _first(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
