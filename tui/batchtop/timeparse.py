@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timezone
 
 _STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?Z?")
-_DURATION = re.compile(r"(?:(-?\d+) days?, )?(\d+):(\d\d):(\d\d)(?:\.(\d+))?")
+_DURATION = re.compile(r"(?:(-?\d{1,9}) days?, )?(\d{1,9}):(\d\d):(\d\d)(?:\.(\d{1,9}))?")
 
 
 def parse_stamp(text: str) -> float | None:
@@ -19,23 +19,41 @@ def parse_stamp(text: str) -> float | None:
     m = _STAMP.match(text)
     if m is None:
         return None
-    year, month, day, hour, minute, second, frac = m.groups()
-    try:
-        dt = datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second),
-            tzinfo=timezone.utc,
-        )
-    except ValueError:
+    second, frac = m.group(6, 7)
+    minute = _minute_start(m)
+    if minute is None or int(second) > 59:  # datetime's own range for seconds
         return None
-    seconds = dt.timestamp()
+    seconds = minute + int(second)
     if frac:
         seconds += int(frac) / 10 ** len(frac)
     return seconds
+
+
+_MINUTES: dict[str, float | None] = {}
+"""Epoch seconds at the start of each minute seen (`2023-05-16 22:10`), or None if invalid.
+
+Logs write many stamps per minute; building a datetime for each one was the single biggest
+cost of reading a large tree. Cleared when full, so memory stays bounded."""
+_MAX_MINUTES = 4096
+
+
+def _minute_start(m: re.Match[str]) -> float | None:
+    key = m.group(0)[:16]
+    try:
+        return _MINUTES[key]
+    except KeyError:
+        pass
+    year, month, day, hour, minute = (int(g) for g in m.group(1, 2, 3, 4, 5))
+    try:
+        start: float | None = datetime(
+            year, month, day, hour, minute, tzinfo=timezone.utc
+        ).timestamp()
+    except ValueError:
+        start = None
+    if len(_MINUTES) >= _MAX_MINUTES:
+        _MINUTES.clear()
+    _MINUTES[key] = start
+    return start
 
 
 def parse_duration(text: str) -> float | None:

@@ -27,7 +27,7 @@ _EXIT_CODES = {
     74: "all run() calls failed (runtime exit code 74)",
     82: "the job was stopped (runtime exit code 82)",
 }
-_SYSTEM_EXIT = re.compile(r"^SystemExit: (\d+)", re.M)
+_SYSTEM_EXIT = re.compile(r"^SystemExit: (\d{1,9})(?!\d)", re.M)
 TAIL_SCAN = 4096
 
 

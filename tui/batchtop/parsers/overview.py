@@ -14,16 +14,20 @@ from batchtop import events as ev
 from batchtop.parsers.timestamped import HeadResult, TimestampedParser
 from batchtop.timeparse import parse_duration
 
+_N = r"(\d{1,15})(?!\d)"
+"""A count: at most 15 digits (exact as a float). Longer numbers are garbage, and a line
+holding one falls through to "unparsed" instead of raising or showing a made-up figure."""
 _PROCESSED = re.compile(
-    r"Processed (\d+) of (\d+) mini batches in (.+?)\.\s*Estimated? remaining(?: time)? (.+?)\.?$"
+    rf"Processed {_N} of {_N} mini batches in (.{{1,40}}?)\.\s*"
+    r"Estimated? remaining(?: time)? (.{1,40}?)\.?$"
 )
-_PROCESSED_PLAIN = re.compile(r"Processed (\d+) (?:of (\d+) )?mini batches\.?")
+_PROCESSED_PLAIN = re.compile(rf"Processed {_N} (?:of {_N} )?mini batches\.?")
 _SCHEDULED_ALL = re.compile(
-    r"Scheduling finished\. Scheduled (\d+) mini batches"
-    r"(?: in [\d.]+ seconds\. There are \d+ tasks with (\d+) items| with (\d+) items)?"
+    rf"Scheduling finished\. Scheduled {_N} mini batches"
+    rf"(?: in [\d.]+ seconds\. There are \d+ tasks with {_N} items| with {_N} items)?"
 )
-_SCHEDULED = re.compile(r"Scheduled (\d+) mini batches in")
-_ALL_DONE = re.compile(r"All (\d+) mini batches have been processed")
+_SCHEDULED = re.compile(rf"Scheduled {_N} mini batches in")
+_ALL_DONE = re.compile(rf"All {_N} mini batches have been processed")
 _STOPPED = re.compile(r"Progress update stopped for reasons: (\[.*\])")
 _THRESHOLD = re.compile(
     r"The number of failed items is (\d+), which exceeds error threshold (-?\d+)"

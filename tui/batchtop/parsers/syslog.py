@@ -28,11 +28,12 @@ _INTERESTING = re.compile(
 )
 _CONTINUATION = re.compile(r"(?:\n(?!\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)[^\n]*)*")
 _LAST_STAMP = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\|", re.M)
-_ID = re.compile(r'"(?:id|task_id)":\s*(\d+)')
-_DEQUEUE = re.compile(r'"dequeue_count":\s*(\d+)')
+_N = r"(\d{1,15})(?!\d)"  # a count; longer digit runs are garbage, not a number to show
+_ID = re.compile(r'"(?:id|task_id)":\s*' + _N)
+_DEQUEUE = re.compile(r'"dequeue_count":\s*' + _N)
 _AGENT = re.compile(r'"agent":\s*"([^"]+)"')
 _NUMBER_FIELDS = {
-    name: re.compile(rf'"{name}":\s*(\d+)') for name in ("total", "succeeded", "failed")
+    name: re.compile(rf'"{name}":\s*{_N}') for name in ("total", "succeeded", "failed")
 }
 _WITH_ERROR = re.compile(r"\} with error:?\s?(.*)$")
 TAIL_SCAN = 4096
