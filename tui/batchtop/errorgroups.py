@@ -15,10 +15,11 @@ MAX_RECORD_CHARS = 32 * 1024
 MAX_PLACES = 12
 OVERFLOW_SIGNATURE = "(other errors: too many distinct kinds)"
 
-_EXCEPTION_LINE = re.compile(
-    r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Fault|Warning)\w*)"
-    r"(?::\s?(.*))?$"
-)
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
+_EXCEPTION_WORD = re.compile(r"Error|Exception|Exit|Interrupt|Timeout|Failure|Fault|Warning")
+"""An exception line is `dotted.Name: message` whose last name part holds one of these words
+(after its first letter). Two simple regexes, not one with nested repeats: a 64 KB line of
+`ErrorError...` made the single regex backtrack for a minute."""
 _TRACEBACK_HEAD = "Traceback (most recent call last):"
 _SHAPE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\{.*\}"), "{…}"),
@@ -44,7 +45,7 @@ def split_exception(text: str) -> tuple[str | None, str]:
         if not stripped or line.startswith((" ", "\t")) and seen_traceback:
             continue
         m = _EXCEPTION_LINE.match(stripped)
-        if m:
+        if m and _is_exception_name(m.group(1)):
             return m.group(1), (m.group(2) or "").strip()
         if seen_traceback and not stripped.startswith(("During handling", "The above")):
             # a bare last line after a traceback is still the exception (custom class names)
@@ -53,6 +54,10 @@ def split_exception(text: str) -> tuple[str | None, str]:
                 return head, rest
     first = lines[0].strip() if lines else ""
     return None, first
+
+
+def _is_exception_name(name: str) -> bool:
+    return _EXCEPTION_WORD.search(name, max(1, name.rfind(".") + 1)) is not None
 
 
 def message_shape(message: str) -> str:
