@@ -7,6 +7,8 @@ so a resize reflows the bar without any bookkeeping.
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.widget import Widget
 
@@ -114,9 +116,16 @@ class ProgressPane(Widget):
                 line.append_text(sched)
                 out.append(line)
         if snap.verdict:
-            line = Text("verdict ", style="bold red", no_wrap=True, overflow="ellipsis")
-            line.append_text(log_text(snap.verdict, 300, style="red"))
-            out.append(line)
+            # the one line that says why a job failed: wrapped, never cut
+            plain = "verdict " + log_text(snap.verdict, 300).plain
+            for i, chunk in enumerate(textwrap.wrap(plain, max(20, width)) or [plain]):
+                line = Text(no_wrap=True, overflow="ellipsis")
+                if i == 0:
+                    line.append("verdict", style="bold red")
+                    line.append(chunk[len("verdict") :], style="red")
+                else:
+                    line.append(chunk, style="red")
+                out.append(line)
         return out
 
     def render(self) -> Text:

@@ -1,0 +1,254 @@
+"""Pilot tests on the fixture trees: every key, and what the screen shows afterwards."""
+
+from __future__ import annotations
+
+from apphelpers import fixture_app, screen_text, wait_for
+from textual.widgets import Log
+
+from batchtop.app.error_detail_screen import ErrorDetailScreen
+from batchtop.app.errors_pane import ErrorsPane
+from batchtop.app.file_picker_screen import FilePickerScreen
+from batchtop.app.help_screen import HelpScreen
+from batchtop.app.keys import KEYS
+from batchtop.app.log_viewer_screen import LogViewerScreen
+from batchtop.app.node_detail_screen import NodeDetailScreen
+from batchtop.app.nodes_pane import NodesPane
+from batchtop.app.progress_pane import ProgressPane
+from batchtop.app.resources_pane import ResourcesPane
+
+SIZE = (120, 36)
+
+
+def cells(line: str) -> list[str]:
+    """The words of one table row, without the pane borders."""
+    return [word for word in line.split() if word not in ("│", "║")]
+
+
+def row_of(text: str, start: str) -> str:
+    """The first screen line whose pane content starts with `start` (after the border)."""
+    for line in text.splitlines():
+        if line.lstrip("│ ").startswith(start):
+            return line
+    raise AssertionError(f"no row starting with {start!r} in:\n{text}")
+
+
+async def test_main_screen_shows_the_running_job():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        header = text.splitlines()[0]
+        assert "fixtures/v2-running" in header and "Running" in header
+        assert "newest 2023-05-16 22:01:49Z" in header
+        assert "72/120" in text and "60.0%" in text
+        assert "63 ok" in text and "9 failed" in text and "0 retried" in text
+        assert "299 ok 42 failed of 578" in text
+        assert "rate 46.5/min" in text and "eta 00:01:01" in text and "elapsed 00:01:49" in text
+        # nodes and processes: counts, current mini-batch, state
+        assert cells(row_of(text, "0 "))[:4] == ["0", "working", "39", "4"]
+        proc = row_of(text, "process000           working      20")
+        assert cells(proc)[4] == "76"  # current mini-batch
+        assert "dead" in row_of(text, "2 ")
+        nodes = app.main.query_one(NodesPane)
+        assert len(nodes.row_keys) == 3 + 6
+        # node 1: a process silent past the threshold is stale, the slow one a straggler
+        assert "stale" in row_of(text, "1 ")
+        assert "slow" in row_of(text, "process001 slow")
+        # errors newest first, with counts and where
+        errors = app.main.query_one(ErrorsPane)
+        assert errors.row_keys and len(errors.row_keys) == len(app.view.snapshot.errors)
+        assert "KeyError: 'feature_100'" in text
+        # resources: per-node sparklines with the latest values
+        assert "cpu" in text and "71%" in text
+
+
+async def test_failed_job_shows_the_verdict_and_red_bar():
+    app = fixture_app("v2-failed")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Failed" in text.splitlines()[0]
+        verdict = "verdict The number of failed items is 45, which exceeds error threshold 40."
+        pane = app.main.query_one(ProgressPane)
+        shown = [line.plain for line in pane.lines(pane.content_size.width)]
+        assert " ".join(shown[3:]) == verdict  # wrapped to the pane, never cut
+        assert all(line in text for line in shown)
+        bar = row_of(text, "Failed █")
+        assert "█" in bar and "▒" in bar and "─" in bar  # ok, failed, to do: distinct glyphs
+        assert "ended" in text
+
+
+async def test_help_lists_every_key_and_esc_closes():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for _, key, what in KEYS:
+            assert key in text and what in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
+async def test_q_quits():
+    app = fixture_app("v2-completed")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+async def test_tab_moves_between_panes():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, NodesPane)
+        await pilot.press("tab")
+        assert isinstance(app.focused, ErrorsPane)
+        await pilot.press("tab")
+        assert isinstance(app.focused, ResourcesPane)
+        await pilot.press("tab")
+        assert isinstance(app.focused, NodesPane)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, ResourcesPane)
+
+
+async def test_filter_narrows_nodes_and_errors_and_esc_clears():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.press(*"s001")
+        await pilot.pause()
+        nodes = app.main.query_one(NodesPane)
+        procs = [k for k in nodes.row_keys if k.startswith("p")]
+        assert procs == ["p\x000/process001", "p\x001/process001", "p\x002/process001"]
+        assert "filter “s001”: 3 shown" in screen_text(app)
+        await pilot.press("enter")  # keeps the filter, back to the table
+        assert isinstance(app.focused, NodesPane)
+        assert len(nodes.row_keys) == 6
+        await pilot.press("slash")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(nodes.row_keys) == 9
+        # errors are filtered by message too
+        await pilot.press("slash", *"keye")
+        await pilot.pause()
+        errors = app.main.query_one(ErrorsPane)
+        assert [e.message.startswith("KeyError") for e in errors.errors.values()] == [True]
+        await pilot.press("escape")
+
+
+async def test_s_sorts_nodes_then_errors():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        nodes = app.main.query_one(NodesPane)
+        assert nodes.row_keys[0] == "n\x000"
+        await pilot.press("s")  # state: worst first
+        await pilot.pause()
+        assert nodes.row_keys[0] == "n\x002"  # the dead node
+        assert "sort state" in screen_text(app)
+        await pilot.press("s")  # done: most first
+        assert nodes.row_keys[0] == "n\x000"
+        await pilot.press("tab", "s")  # errors by count
+        await pilot.pause()
+        errors = app.main.query_one(ErrorsPane)
+        counts = [errors.errors[k].count for k in errors.row_keys]
+        assert counts == sorted(counts, reverse=True)
+
+
+async def test_enter_on_a_process_opens_its_node_and_its_files():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "down", "down", "down")  # node 1, process001
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, NodeDetailScreen)
+        assert app.screen.node == "1" and app.screen.process == "process001"
+        text = screen_text(app)
+        assert "node 1 · process process001" in text and "1 slow" in text
+        assert app.screen.files[0].endswith("process001.txt") or "process001" in app.screen.files[0]
+        await pilot.press("enter")  # open the first file
+        await pilot.pause()
+        assert isinstance(app.screen, LogViewerScreen)
+        await wait_for(pilot, lambda: app.screen.loads == 1)
+        assert app.screen.path == app.screen_stack[-2].files[0]
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
+async def test_enter_on_an_error_shows_the_traceback_and_o_opens_the_file():
+    app = fixture_app("v2-failed")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", "down", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ErrorDetailScreen)
+        text = screen_text(app)
+        assert "Traceback (most recent call last):" in text
+        assert screen.error.path in text
+        assert f"{screen.error.count} occurrence" in text
+        await pilot.press("o")
+        await pilot.pause()
+        viewer = app.screen
+        assert isinstance(viewer, LogViewerScreen) and viewer.path == screen.error.path
+        await wait_for(pilot, lambda: viewer.loads == 1)
+        await pilot.pause()
+        last_line = screen.error.traceback.strip().split("\n")[-1]
+        assert last_line in screen_text(app)  # scrolled to the error
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_l_opens_any_file_in_the_viewer():
+    app = fixture_app("v2-completed")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press(*"51700")
+        await pilot.press("enter")
+        await pilot.pause()
+        viewer = app.screen
+        assert isinstance(viewer, LogViewerScreen)
+        assert viewer.path.endswith("job_progress_overview.2023051700.txt")
+        await wait_for(pilot, lambda: viewer.loads == 1)
+        log = viewer.query_one(Log)
+        assert log.line_count > 0
+        await pilot.press("f")
+        assert "following" in screen_text(app).splitlines()[0]
+        await pilot.press("escape")
+        assert app.screen is app.main
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePickerScreen))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
+async def test_resize_reflows_between_narrow_and_wide():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.main.has_class("-narrow")
+        narrow_bar = row_of(screen_text(app), "Running ")
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert app.main.has_class("-wide")
+        wide_bar = row_of(screen_text(app), "Running ")
+        assert wide_bar.count("█") > narrow_bar.count("█")
+
+
+async def test_mouse_click_selects_a_row():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        nodes = app.main.query_one(NodesPane)
+        await pilot.click(NodesPane, offset=(5, 5))
+        await pilot.pause()
+        assert nodes.cursor_row == 3
