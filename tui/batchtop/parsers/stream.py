@@ -24,6 +24,10 @@ _WEB_VIEW = re.compile(r"^Web View:\s*(\S+)")
 _STEP_STATUS = re.compile(r"^StepRun\s*\(\s*(.+?)\s*\)\s*Status:\s*(\w+)")
 _SUMMARY = re.compile(r"^(?:StepRun\s*\(.*\)\s*)?Execution Summary\s*$")
 
+MAX_ERROR_LINES = 1000
+"""An `Error:` block longer than this is closed as it stands (a stream cut mid-JSON, or not
+JSON at all, must not be collected forever)."""
+
 SectionSink = Callable[[str, str], None]
 """Receives (path of the streamed file, a block of its complete lines)."""
 
@@ -36,6 +40,7 @@ class StreamParser(Parser):
         self._expect_rule = False
         self._in_summary = False
         self._error_lines: list[str] | None = None
+        self._error_json = _JsonEnd()
         self._saw_run_id = False
         self._failed = False
         self._completed = False
@@ -102,14 +107,14 @@ class StreamParser(Parser):
         stripped = line.strip()
         if stripped == "Error:":
             self._error_lines = []
+            self._error_json = _JsonEnd()
             return
         if stripped == "Warnings:":
             out.extend(self._finish_error())
             return
         if self._error_lines is not None:
             self._error_lines.append(line)
-            text = "\n".join(self._error_lines)
-            if text.strip().startswith("{") and _balanced(text):
+            if self._error_json.closed_by(line) or len(self._error_lines) >= MAX_ERROR_LINES:
                 out.extend(self._finish_error())
             return
 
@@ -128,23 +133,43 @@ class StreamParser(Parser):
         return [ev.StatusHint("Failed", None, authority=2), ev.Verdict(str(message)[:2000], None)]
 
 
-def _balanced(text: str) -> bool:
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
+class _JsonEnd:
+    """Tells, one line at a time, when a JSON object that starts the text has closed.
+
+    Incremental, so an error block is scanned once, not again on every new line."""
+
+    __slots__ = ("depth", "in_string", "escaped", "started", "not_json")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = self.escaped = self.started = self.not_json = False
+
+    def closed_by(self, line: str) -> bool:
+        if self.not_json:
+            return False
+        if not self.started:
+            if not line.strip():
+                return False
+            if not line.lstrip().startswith("{"):
+                self.not_json = True
+                return False
+            self.started = True
+        for ch in line:
+            if self.in_string:
+                if self.escaped:
+                    self.escaped = False
+                elif ch == "\\":
+                    self.escaped = True
+                elif ch == '"':
+                    self.in_string = False
             elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return True
-    return False
+                self.in_string = True
+            elif ch == "{":
+                self.depth += 1
+            elif ch == "}":
+                self.depth -= 1
+                if self.depth == 0:
+                    return True
+        if self.in_string:
+            self.escaped = False  # the original scan joined lines with "\n": an escaped newline
+        return False
