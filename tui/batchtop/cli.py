@@ -130,7 +130,7 @@ def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> i
     from batchtop.app.main import run_tui
 
     def follower(stop: threading.Event, on_change) -> None:
-        tree.read_all()
+        tree.read_all(on_progress=on_change)  # the first screen shows before all history
         on_change()
         follow(tree, stop, on_change)
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from batchtop.ingest import Ingestor
 from batchtop.parsers.registry import read_order
 
-READ_CHUNK = 8 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
+"""Bytes fed per call: the model lock is held for one chunk, so a UI waits at most that long."""
 ROOT_MARKERS = ("logs", "azureml-logs", "user_logs")
 
 
@@ -99,17 +100,24 @@ class LocalTree:
             except OSError as exc:
                 self.notes[self.rel(entry.path)] = f"unreadable: {exc.strerror or exc}"
 
-    def read_all(self, paths: list[str] | None = None) -> int:
-        """Read what is new in each file (all files when `paths` is None). Returns bytes read."""
+    def read_all(
+        self, paths: list[str] | None = None, on_progress: Callable[[], None] | None = None
+    ) -> int:
+        """Read what is new in each file (all files when `paths` is None). Returns bytes read.
+
+        `on_progress` is called after each file and each chunk of a big one: a UI attaching to
+        a big tree shows what the small, informative files (read first) say while the rest of
+        the history is still being read.
+        """
         if paths is None:
             paths = self.scan()
             paths += sorted(set(self.tails) - set(paths))  # gone since last time: forget them
-        return sum(self.read(rel) for rel in paths)
+        return sum(self.read(rel, on_progress) for rel in paths)
 
     def full_path(self, rel: str) -> Path:
         return self.folder / rel[len(self.prefix) :]
 
-    def read(self, rel: str) -> int:
+    def read(self, rel: str, on_progress: Callable[[], None] | None = None) -> int:
         """Read the new bytes of one file; handles truncation, replacement and deletion."""
         full = self.full_path(rel)
         tail = self.tails.get(rel)
@@ -134,9 +142,11 @@ class LocalTree:
             tail.offset, tail.identity = 0, identity
         if st.st_size <= tail.offset:
             return 0
-        return self._read_from(rel, full, tail)
+        return self._read_from(rel, full, tail, on_progress)
 
-    def _read_from(self, rel: str, full: Path, tail: _Tail) -> int:
+    def _read_from(
+        self, rel: str, full: Path, tail: _Tail, on_progress: Callable[[], None] | None
+    ) -> int:
         got = 0
         try:
             with open(full, "rb") as handle:
@@ -148,6 +158,8 @@ class LocalTree:
                     tail.offset += len(data)
                     got += len(data)
                     self.ingestor.feed(rel, data)
+                    if on_progress is not None:
+                        on_progress()
         except OSError as exc:
             self.notes[rel] = f"unreadable: {exc.strerror or exc}"
         if got:
