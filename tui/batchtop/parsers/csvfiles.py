@@ -13,7 +13,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from batchtop import events as ev
 from batchtop.parsers.base import Parser
@@ -22,7 +22,26 @@ from batchtop.timeparse import parse_duration, parse_stamp
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9%]")
 MAX_CELL = 4096
+MAX_RECORD_LINES = 200
+"""A quoted cell may span lines (tracebacks in `Error Message`); a quote still open after this
+many lines is a stray one, and its line is read on its own."""
+_ROW_START = re.compile(r"\d+,")
 csv.field_size_limit(1 << 24)
+
+
+def _last_line(block: str) -> str:
+    return block[block.rfind("\n", 0, len(block) - 1) + 1 :]
+
+
+def _open_quote(text: str) -> bool:
+    return text.count('"') % 2 == 1
+
+
+def _read_row(text: str) -> list[str] | None:
+    try:
+        return next(csv.reader([text], strict=False), [])
+    except csv.Error:
+        return None
 
 
 def normalise(name: str) -> str:
@@ -70,30 +89,92 @@ class CsvParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
         self._index: dict[str, int] | None = None
+        self._width = 0
+        self._carry = ""  # lines of a record whose quoted cell goes on in the next block
+        self._bad = 0
+        self._sample = ""
 
     def feed(self, block: str) -> list[ev.Event]:
+        return self._feed(block, final=False)
+
+    def flush(self) -> list[ev.Event]:
+        """The file is over (or replaced): a record still waiting for its closing quote is
+        read as it stands."""
+        return self._feed("", final=True) if self._carry else []
+
+    def _feed(self, block: str, final: bool) -> list[ev.Event]:
         out: list[ev.Event] = []
-        bad = 0
-        sample = ""
-        rows = csv.reader(io.StringIO(block), strict=False)
-        try:
-            for row in rows:
-                if not row:
-                    continue
-                if self._index is None:
-                    self._index = self._map_header(row)
-                    continue
-                try:
-                    self.on_row(row, out)
-                except (ValueError, IndexError, OverflowError):
-                    bad += 1
-                    sample = ",".join(row)[:300]
-        except csv.Error as exc:
-            bad += 1
-            sample = f"CSV error: {exc}"
-        if bad:
-            out.append(ev.Unparsed(self.path, bad, sample))
+        for row in self._rows(block, final):
+            if not row:
+                continue
+            if self._index is None:
+                self._index = self._map_header(row)
+                self._width = len(row)
+                continue
+            try:
+                self.on_row(row, out)
+            except (ValueError, IndexError, OverflowError):
+                self._unparsed(",".join(row))
+        if self._bad:
+            out.append(ev.Unparsed(self.path, self._bad, self._sample))
+            self._bad = 0
         return out
+
+    def _unparsed(self, sample: str) -> None:
+        self._bad += 1
+        self._sample = sample[:300]
+
+    def _rows(self, block: str, final: bool) -> Iterator[list[str]]:
+        """Records of complete lines. The csv module reads the block at C speed; only when a
+        record spans lines, or the block ends inside quotes, are lines looked at one by one,
+        so that a stray quote cannot swallow the rows after it, and a quoted cell cut by the
+        end of a chunk waits for the rest instead of being read in two broken halves."""
+        if self._carry:
+            block, self._carry = self._carry + block, ""
+        if not block:
+            return
+        if not block.endswith("\n"):
+            block += "\n"
+        lines_in_block = block.count("\n")
+        reader = csv.reader(io.StringIO(block), strict=False)
+        done = 0
+        try:
+            for row in reader:
+                n = reader.line_num
+                if n - done > 1 or (n == lines_in_block and _open_quote(_last_line(block))):
+                    break  # the careful way, from the first line of this record on
+                done = n
+                yield row
+            else:
+                return
+        except csv.Error:
+            pass  # the careful way reads each line on its own and counts what it cannot
+        yield from self._careful_rows(block.split("\n")[done:-1], final)
+
+    def _careful_rows(self, lines: list[str], final: bool) -> Iterator[list[str]]:
+        i, count = 0, len(lines)
+        while i < count:
+            j, quotes = i, lines[i].count('"')
+            while quotes % 2 and j + 1 < count and j - i < MAX_RECORD_LINES:
+                j += 1
+                quotes += lines[j].count('"')
+            if quotes % 2 and j + 1 == count and j - i < MAX_RECORD_LINES and not final:
+                self._carry = "\n".join(lines[i:]) + "\n"  # the quoted cell goes on
+                return
+            row = _read_row("\n".join(lines[i : j + 1])) if not quotes % 2 else None
+            if row is None or any(self._looks_like_row(x) for x in lines[i + 1 : j + 1]):
+                # a quote that never closes, or one that swallowed whole rows up to another
+                # stray quote: this line is read alone and counted, the next lines are rows
+                self._unparsed("unbalanced quote: " + lines[i])
+                row, j = _read_row(lines[i]), i
+            if row is not None:
+                yield row
+            i = j + 1
+
+    def _looks_like_row(self, line: str) -> bool:
+        """A whole row of this file (an id, then as many cells as the header) inside what
+        claims to be one quoted cell: the quote that opened it was a stray one."""
+        return _ROW_START.match(line) is not None and line.count(",") >= self._width - 1
 
     def _map_header(self, header: list[str]) -> dict[str, int]:
         names = {normalise(cell): i for i, cell in reversed(list(enumerate(header)))}
