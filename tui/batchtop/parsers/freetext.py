@@ -62,9 +62,10 @@ class FreeTextParser(Parser):
             pos = block.rfind("\n", 0, pos) + 1
         lines = block[pos:].split("\n")[:-1]
         for line in lines:
+            start, pos = pos, pos + len(line) + 1  # where this line starts in the block
             if self._open is None:
                 if TRACEBACK in line:
-                    self._start(line, block, pos)
+                    self._start(line, block, start)
                 continue
             if TRACEBACK in line and not self._in_frames:
                 self._open.extend(line)
@@ -79,16 +80,16 @@ class FreeTextParser(Parser):
                 self._open = None
 
     def _start(self, line: str, block: str, pos: int) -> None:
-        at = self._stamp_before(block, pos)
+        at = self._stamp_before(block, pos, pos + len(line))
         head = line[: line.find(TRACEBACK)].strip()
         self._open = OpenRecord(head or TRACEBACK, at, self.node, self.process)
         if head:
             self._open.extend(TRACEBACK)
         self._in_frames = True
 
-    def _stamp_before(self, block: str, pos: int) -> float | None:
+    def _stamp_before(self, block: str, pos: int, end: int) -> float | None:
         """The newest timestamp on or before the traceback's line (the error's time)."""
-        window = block[max(0, pos - TAIL_SCAN) : pos + 200]
+        window = block[max(0, pos - TAIL_SCAN) : end]
         found = last_match(_STAMP_ANYWHERE, window)
         if found is not None:
             return parse_stamp(found.group(1))
