@@ -71,12 +71,18 @@ class LocalTree:
         return cls(folder=folder, ingestor=ingestor, prefix=prefix)
 
     def rel(self, full: Path | str) -> str:
-        relative = os.path.relpath(full, self.folder).replace(os.sep, "/")
-        return self.prefix + relative
+        full = os.fspath(full)
+        inside = os.path.join(os.fspath(self.folder), "")
+        relative = full[len(inside) :]
+        if not full.startswith(inside) or "/." in relative or "//" in relative:
+            relative = os.path.relpath(full, self.folder)  # slow: normalises the path
+        return self.prefix + relative.replace(os.sep, "/")
 
-    def scan(self) -> list[str]:
-        """Every regular file under the folder, as model paths, important kinds first."""
-        return sorted((self.rel(p) for p in self._walk(str(self.folder))), key=read_order)
+    def scan(self, folder: str | None = None) -> list[str]:
+        """Every regular file under the folder (or one folder inside it), as model paths,
+        important kinds first."""
+        top = str(self.folder) if folder is None else folder
+        return sorted((self.rel(p) for p in self._walk(top)), key=read_order)
 
     def _walk(self, top: str) -> Iterator[str]:
         try:
@@ -203,10 +209,11 @@ def follow(
                 changed = sorted({tree.rel(p) for kind, p in changes if kind != Change.deleted})
                 deleted = {tree.rel(p) for kind, p in changes if kind == Change.deleted}
                 got = 0
-                if any(os.path.isdir(p) for kind, p in changes if kind == Change.added):
-                    # files made inside a new folder before its watch existed are not
-                    # reported: look inside once
-                    got += tree.read_all()
+                for kind, p in changes:
+                    if kind == Change.added and os.path.isdir(p):
+                        # files made inside a new folder before its watch existed are not
+                        # reported: look inside it once
+                        got += tree.read_all(tree.scan(p))
                 for rel in changed:
                     got += tree.read(rel)
                 for rel in deleted - set(changed):
