@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NODE = r"(?P<node>[^/]+)"
 _PROC_IN_NAME = re.compile(r"(process\d+|Process-\d+)", re.IGNORECASE)
@@ -53,8 +54,12 @@ class FileKind:
     process: str | None = None
 
 
+@lru_cache(maxsize=16384)
 def classify(path: str) -> FileKind:
-    """Recognise a file by its path (any era); `raw` when nothing matches."""
+    """Recognise a file by its path (any era); `raw` when nothing matches.
+
+    Cached: a followed tree asks again for the same few thousand paths at every rescan.
+    """
     normalised = path.replace("\\", "/")
     for kind, pattern in _TABLE:
         m = pattern.search(normalised)
