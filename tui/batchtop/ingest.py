@@ -43,6 +43,10 @@ PARSERS: dict[str, Callable[[str, FileKind], Parser]] = {
 ERROR_TIERS = {"user_error": 1, "job_error": 2, "syslog": 3, "attempts_csv": 4}
 """How directly each kind reports error occurrences (see events.ErrorRecord.tier)."""
 
+MAX_ERROR_KEYS = 500_000
+"""Error occurrences remembered to recognise them when a file is read again (about 60 MB at
+most); later ones are still counted, but no longer recognised on a re-read."""
+
 
 @dataclass(slots=True)
 class _Followed:
@@ -62,6 +66,7 @@ class Ingestor:
         self.state = state if state is not None else JobState()
         self.lock = threading.RLock()
         self._files: dict[str, _Followed] = {}
+        self._error_keys: set[int] = set()
 
     # -- what sources call ------------------------------------------------------------
     def feed(self, path: str, data: bytes) -> None:
@@ -135,6 +140,9 @@ class Ingestor:
             stats = self.state.files.get(path)
             if stats is None:
                 stats = self.state.files[path] = FileStats(kind=kind.kind)
+            else:  # read again from its start (truncated, replaced, recreated): count afresh
+                stats.lines = stats.unparsed = stats.lines_cut = 0
+                stats.unparsed_sample = ""
             stats.kind = kind.kind
             followed = self._files[path] = _Followed(kind, LineReader(), parser, stats)
         return followed
@@ -153,7 +161,21 @@ class Ingestor:
         if not events:
             return
         tier = ERROR_TIERS.get(self.kind_of(path), 5)
+        seen = self._error_keys
+        repeated = 0
         for event in events:
             if type(event) is ev.ErrorRecord:
                 event.tier = tier
+                if event.at is None:
+                    continue
+                # the same occurrence read again (a file truncated and rewritten, replaced,
+                # rotated to a new name, a folder deleted and recreated) is not a new one
+                key = hash((tier, event.at, event.node, event.process, event.text))
+                if key in seen:
+                    event.tier = -1
+                    repeated += 1
+                elif len(seen) < MAX_ERROR_KEYS:
+                    seen.add(key)
+        if repeated:
+            events = [e for e in events if not (type(e) is ev.ErrorRecord and e.tier == -1)]
         self.state.apply_all(events)
