@@ -252,3 +252,69 @@ async def test_mouse_click_selects_a_row():
         await pilot.click(NodesPane, offset=(5, 5))
         await pilot.pause()
         assert nodes.cursor_row == 3
+
+
+async def test_no_color_is_honoured_and_states_still_read(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = fixture_app("v2-running")
+    assert app.no_color
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        # what reaches the terminal goes through Textual's no-colour filter
+        filters = {type(f).__name__ for f in app.get_line_filters()}
+        assert filters & {"Monochrome", "NoColor"}
+    # words and glyphs carry the meaning without colour
+    assert "dead" in text and "stale" in text and "slow" in text
+    bar = row_of(text, "Running █")
+    assert "█" in bar and "▒" in bar
+
+
+async def test_100_nodes_x_32_processes_update_cells_not_rows():
+    import dataclasses
+    import time
+
+    from batchtop.app.liveness import Liveness
+    from batchtop.snapshot import NodeView, ProcessView
+
+    app = fixture_app("v2-running")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        base = app.latest
+
+        def big(version: int, bump: int) -> object:
+            nodes = tuple(
+                NodeView(
+                    name=f"10.0.{n // 250}.{n % 250}",
+                    processes=tuple(
+                        ProcessView(
+                            f"10.0.{n // 250}.{n % 250}",
+                            f"process{p:03d}",
+                            processed=10 + (bump if (n, p) == (7, 3) else 0),
+                            failed=1,
+                            current=n * 32 + p,
+                            last_seen=base.data_time,
+                            first_seen=base.started_at,
+                        )
+                        for p in range(32)
+                    ),
+                    last_seen=base.data_time,
+                )
+                for n in range(100)
+            )
+            return dataclasses.replace(base, nodes=nodes, version=version)
+
+        nodes = app.main.query_one(NodesPane)
+        liveness = Liveness()
+        view = liveness.derive(big(1000, 0), 0.0, False)
+        nodes.show(view)
+        await pilot.pause()
+        assert len(nodes.row_keys) == 100 * 33
+        rebuilds = nodes.rebuilds
+        started = time.perf_counter()
+        nodes.show(liveness.derive(big(1001, 5), 0.0, False))
+        elapsed = time.perf_counter() - started
+        await pilot.pause()
+        assert nodes.rebuilds == rebuilds  # one changed process: cells updated in place
+        assert elapsed < 0.5, elapsed
+        assert nodes.get_cell("p\x0010.0.0.7/process003", "done").plain == "15"

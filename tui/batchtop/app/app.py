@@ -30,6 +30,9 @@ from batchtop.app.pump import Follower, Pump
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
 
+STATE_EVERY = 5
+"""Clock ticks between re-judging process states when no data arrives (idle CPU stays low)."""
+
 
 class SnapshotReady(Message):
     """A new snapshot from the pump thread (Textual's post_message is thread-safe)."""
@@ -108,6 +111,7 @@ class BatchtopApp(App[None]):
         self.renders = 0
         """Frames rendered from a View (tests check that bursts coalesce)."""
         self.bells = 0
+        self._ticks = 0
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -171,10 +175,19 @@ class BatchtopApp(App[None]):
         self.renders += 1
 
     def _on_tick(self) -> None:
-        if self.view is None or self.paused:
+        """Once a second, for a live unfinished job only: the header's "n s ago" moves on, and
+        every STATE_EVERY ticks states are judged again (a silent process turns stale
+        without new data). The rest of the time the app sleeps."""
+        view = self.view
+        if view is None or self.paused or not self.live or view.snapshot.finished:
             return
-        if self.live and not self.view.snapshot.finished:
-            self.render_view()  # ages move on: a silent process may have turned stale
+        self._ticks += 1
+        if self._ticks % STATE_EVERY == 0:
+            self.render_view()
+            return
+        age = self.liveness.data_age(self.clock())
+        self.view = View(view.snapshot, view.nodes, view.stale_after, age, view.live)
+        self.main.show_header(self.view)
 
     def toggle_pause(self) -> None:
         self.paused = not self.paused

@@ -8,7 +8,7 @@ top of the screen. PAUSED is shown in reverse so nobody mistakes a frozen view f
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from batchtop.app.liveness import View
 from batchtop.app.textfmt import age, log_text
@@ -30,8 +30,9 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, "bold"))
 
 
-class HeaderBar(Static):
-    """The top line. `show()` is cheap: it only re-renders when the text actually changed."""
+class HeaderBar(Widget):
+    """The top line. `show()` is cheap: it repaints one line, only when its text changed,
+    and never asks for a new layout (the clock tick calls it every second)."""
 
     DEFAULT_CSS = """
     HeaderBar {
@@ -44,15 +45,18 @@ class HeaderBar(Static):
     """
 
     def __init__(self, label: str, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self.label = label
-        self._last: Text | None = None
+        self._text = Text()
 
     def show(self, view: View | None, paused: bool) -> None:
         text = self.build(view, paused)
-        if self._last is None or text.plain != self._last.plain or text.spans != self._last.spans:
-            self._last = text
-            self.update(text)
+        if text.plain != self._text.plain or text.spans != self._text.spans:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text
 
     def build(self, view: View | None, paused: bool) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")

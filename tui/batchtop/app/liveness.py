@@ -27,7 +27,8 @@ STALE_FLOOR = 30.0
 STALE_FACTOR = 4.0
 """Stale after this many typical mini-batch durations of silence."""
 DEAD_FACTOR = 5.0
-"""A lone process is dead after this many stale periods (a whole node: see `derive`)."""
+"""A lone process is dead after this many stale periods while other nodes still work (a whole
+node: see `derive`; with everything silent nothing is called dead, only stale)."""
 STRAGGLER_RATIO = 0.5
 """A process finishing mini-batches at less than this fraction of the median pace."""
 
@@ -140,10 +141,12 @@ class Liveness:
                 and bool(alive_nodes - {node.name})
             )
             procs = []
+            # with every node silent the source, not the job, may have stopped: say stale
+            lone_dead_after = dead_after if alive_nodes else float("inf")
             for proc in node.processes:
                 p_silence = silence(proc.key, proc.last_seen)
                 state = _process_state(
-                    proc, p_silence, stale_after, dead_after, node_dead, snapshot.finished
+                    proc, p_silence, stale_after, lone_dead_after, node_dead, snapshot.finished
                 )
                 procs.append((proc, state, p_silence))
             staged.append((node, node_dead, procs))

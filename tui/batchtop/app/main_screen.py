@@ -122,6 +122,10 @@ class MainScreen(Screen[None]):
         self.query_one(ErrorsPane).show(view, self.filter_text, self.error_sort)
         self.query_one(ResourcesPane).show(view, self.filter_text)
 
+    def show_header(self, view: View | None) -> None:
+        if self.ready:
+            self.query_one(HeaderBar).show(view, self.paused)
+
     def _rerender(self) -> None:
         self.show_view(getattr(self.app, "view", None))
 

@@ -59,6 +59,7 @@ class NodesPane(SyncedTable):
         super().__init__(**kwargs)
         self.targets: dict[str, tuple[str, str | None]] = {}
         """Row key -> (node, process or None), for drilling in."""
+        self._cells_cache: dict[str, tuple[tuple, Cells]] = {}
         self.border_title = "Nodes"
 
     def show(self, view: View, filter_text: str = "", sort: str = "name") -> None:
@@ -78,11 +79,11 @@ class NodesPane(SyncedTable):
                 continue
             if sort != "name":
                 procs.sort(key=key)
-            rows.append((f"n\0{name}", self._node_cells(node)))
+            rows.append((f"n\0{name}", self._cached(f"n\0{name}", node)))
             targets[f"n\0{name}"] = (name, None)
             for proc in procs:
                 rkey = f"p\0{proc.view.key}"
-                rows.append((rkey, self._process_cells(proc)))
+                rows.append((rkey, self._cached(rkey, proc)))
                 targets[rkey] = (name, proc.view.name)
                 shown_procs += 1
         self.targets = targets
@@ -94,6 +95,39 @@ class NodesPane(SyncedTable):
             title += f" · sort {sort}"
         self.border_title = title
         self.sync(rows)
+
+    def _cached(self, key: str, row: NodeRow | ProcessRow) -> Cells:
+        """Cells of a row, rebuilt only when what they show changed: with 3,200 processes,
+        making Text objects for every cell on every tick would cost more than the table."""
+        if isinstance(row, NodeRow):
+            shown: tuple = (
+                row.view.name,
+                row.state,
+                row.done,
+                row.failed,
+                row.busy,
+                len(row.processes),
+                age(row.silence),
+                row.view.latest.get("cpu"),
+                row.view.latest.get("memory"),
+            )
+        else:
+            view = row.view
+            shown = (
+                view.name,
+                row.state,
+                view.processed,
+                view.failed,
+                view.current,
+                age(row.silence),
+                row.straggler,
+            )
+        hit = self._cells_cache.get(key)
+        if hit is not None and hit[0] == shown:
+            return hit[1]
+        cells = self._node_cells(row) if isinstance(row, NodeRow) else self._process_cells(row)
+        self._cells_cache[key] = (shown, cells)
+        return cells
 
     @staticmethod
     def _node_cells(node: NodeRow) -> Cells:

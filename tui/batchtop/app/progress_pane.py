@@ -61,8 +61,15 @@ class ProgressPane(Widget):
         self.border_title = "Progress"
 
     def show(self, view: View) -> None:
+        """Repaint only when the text changed; ask for a new layout only when its height did."""
+        old = self.view
+        width = self.content_size.width or 76
+        before = [line.plain for line in self.lines(width)] if old is not None else None
         self.view = view
-        self.refresh(layout=True)
+        after = [line.plain for line in self.lines(width)]
+        if before == after and old is not None and old.snapshot.status == view.snapshot.status:
+            return
+        self.refresh(layout=before is None or len(before) != len(after))
 
     def lines(self, width: int) -> list[Text]:
         view = self.view
@@ -129,7 +136,9 @@ class ProgressPane(Widget):
         return out
 
     def render(self) -> Text:
-        return Text("\n").join(self.lines(self.content_size.width or 76))
+        # joined lines must not wrap either: the height is one row per line
+        joined = Text("\n", no_wrap=True, overflow="ellipsis")
+        return joined.join(self.lines(self.content_size.width or 76))
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.lines(width))

@@ -110,7 +110,8 @@ class ResourcesBody(Widget):
         return out
 
     def render(self) -> Text:
-        return Text("\n").join(self.lines(self.content_size.width or 40))
+        joined = Text("\n", no_wrap=True, overflow="ellipsis")
+        return joined.join(self.lines(self.content_size.width or 40))
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.lines(width))

@@ -34,6 +34,7 @@ class SyncedTable(DataTable):
         self.add_class("pane")
         self._order: tuple[str, ...] = ()
         self._sigs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._shown: dict[str, Cells] = {}
         self.rebuilds = 0
         """How often the rows were rebuilt (tests check that idle ticks do not rebuild)."""
 
@@ -47,7 +48,11 @@ class SyncedTable(DataTable):
             self._rebuild(rows, order)
             return
         keys = [c[0] for c in self.COLUMNS]
+        shown = self._shown
         for key, cells in rows:
+            if shown.get(key) is cells:
+                continue  # the very same cells (a subclass reused them): nothing to compare
+            shown[key] = cells
             sigs = tuple(_sig(c) for c in cells)
             old = self._sigs.get(key)
             if old == sigs:
@@ -62,9 +67,11 @@ class SyncedTable(DataTable):
         scroll_y = self.scroll_y
         self.clear(columns=False)
         self._sigs = {}
+        self._shown = {}
         for key, cells in rows:
             self.add_row(*cells, key=key)
             self._sigs[key] = tuple(_sig(c) for c in cells)
+            self._shown[key] = cells
         self._order = order
         self.rebuilds += 1
         if current is not None and current in order:
