@@ -38,7 +38,8 @@ def test_book_counts_first_last_and_places():
     assert group.count == 2
     assert (group.first_seen, group.last_seen) == (50.0, 100.0)
     assert set(group.places) == {"0/process000", "1/process001"}
-    assert "'b'" in group.last_text
+    assert "'a'" in group.last_text  # the newest occurrence by log time, not by arrival
+    assert group.message.endswith("'b'")  # the earliest one
 
 
 def test_the_same_failure_reported_by_two_kinds_of_file_counts_once():

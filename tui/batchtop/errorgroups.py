@@ -92,14 +92,20 @@ class ErrorGroup:
     files: dict[str, int] = field(default_factory=dict)
     last_text: str = ""
     last_path: str = ""
-    first_text: str = ""
+    _newest: tuple[float, str] | None = None
+    _oldest: tuple[float, str] | None = None
 
     @property
     def count(self) -> int:
         """Occurrences as told by the most direct kind of file that reported this error."""
         return self.tier_counts[min(self.tier_counts)] if self.tier_counts else 0
 
-    def add(self, text: str, at: float | None, place: str, path: str, tier: int) -> None:
+    def add(
+        self, text: str, human: str, at: float | None, place: str, path: str, tier: int
+    ) -> None:
+        """Count one occurrence. The message shown is the earliest occurrence's and the text
+        kept is the newest one's, by log time (ties by text): the same whatever order the
+        files arrive in, so a live follow and a later read of the tree agree."""
         self.tier_counts[tier] = self.tier_counts.get(tier, 0) + 1
         if at is not None:
             if self.first_seen is None or at < self.first_seen:
@@ -110,10 +116,13 @@ class ErrorGroup:
         if path in self.files or len(self.files) < MAX_PLACES:
             self.files[path] = self.files.get(path, 0) + 1
         capped = text if len(text) <= MAX_RECORD_CHARS else text[:MAX_RECORD_CHARS] + "\n…"
-        if not self.first_text:
-            self.first_text = capped
-        self.last_text = capped
-        self.last_path = path
+        key = (at if at is not None else float("-inf"), capped)
+        if self._newest is None or key >= self._newest:
+            self._newest = key
+            self.last_text, self.last_path = capped, path
+        if self._oldest is None or key < self._oldest:
+            self._oldest = key
+            self.message = human
 
 
 def _count_bounded(places: dict[str, int], place: str, group: ErrorGroup) -> None:
@@ -149,7 +158,7 @@ class ErrorBook:
                 group = ErrorGroup(signature=signature, message=human)
                 self.groups[signature] = group
         place = "/".join(p for p in (node, process) if p) or path
-        group.add(text, at, place, path, tier)
+        group.add(text, human, at, place, path, tier)
         return group
 
     @property

@@ -32,6 +32,9 @@ class Verdict:
 
     text: str
     at: float | None
+    weight: int = 2
+    """How telling the wording is: the runtime's own reason (threshold, init timeout) is 3,
+    a driver exit code only 1. The most telling verdict wins, then the earliest."""
 
 
 @dataclass(slots=True)

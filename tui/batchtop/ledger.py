@@ -15,6 +15,7 @@ _ATTEMPT_BITS = 12  # attempts 1..12 each have a bit; later attempts share the l
 _ATTEMPT_MASK = (1 << _ATTEMPT_BITS) - 1
 _SUCCEEDED = 1 << 12
 _FAILED = 1 << 13  # some attempt failed (mini-batch is failed unless it also succeeded)
+_UNNUMBERED = 1 << 14  # reported by a source that gives no attempt numbers
 MAX_MINI_BATCH_ID = 50_000_000
 """Ids above this are not tracked in the array (a garbled id must not allocate gigabytes)."""
 
@@ -53,21 +54,26 @@ class MiniBatchLedger:
             bits.extend(array("H", bytes(2 * (mini_batch + 1 - len(bits)))))
         old = bits[mini_batch]
         seen = old & _ATTEMPT_MASK
+        known = seen or old & _UNNUMBERED
         if attempt is None:
-            if seen:
-                return out  # a source without attempt numbers re-reporting a known mini-batch
-            attempt = 1
-        bit = 1 << (min(max(attempt, 1), _ATTEMPT_BITS) - 1)
-        if seen & bit:
-            return out
-        new = old | bit
+            # A report without attempt numbers (processed_tasks.csv) only says "done at least
+            # once": it counts if it is the first news of this mini-batch, whichever file
+            # with numbered attempts arrives before or after it.
+            if known:
+                return out
+            new = old | _UNNUMBERED
+        else:
+            bit = 1 << (min(max(attempt, 1), _ATTEMPT_BITS) - 1)
+            if seen & bit:
+                return out
+            new = old | bit
+            if seen and not (seen & (seen - 1)):  # one numbered attempt before: now retried
+                out.newly_retried = True
+                self.retried += 1
         out.new_attempt = True
-        if not seen:
+        if not known:
             out.newly_processed = True
             self.processed += 1
-        elif not (seen & (seen - 1)):  # exactly one attempt seen before: now a retried one
-            out.newly_retried = True
-            self.retried += 1
         if ok and not old & _SUCCEEDED:
             new |= _SUCCEEDED
             out.newly_succeeded = True

@@ -105,7 +105,7 @@ class JobState:
         self.status = "NotStarted"
         self._status_authority = 0
         self.verdict: str | None = None
-        self._verdict_authority = 0
+        self._verdict_key: tuple[int, float, str] | None = None
         self.job_name: str | None = None
         self.job_url: str | None = None
         self.total: Reading | None = None
@@ -118,6 +118,7 @@ class JobState:
         self.items_known = False
         self.threshold_items_failed: int | None = None
         self.runtime_eta: float | None = None
+        self._runtime_eta_reading: tuple[float, float] | None = None
         self.started_at: float | None = None
         self.data_time: float | None = None
         self.version = 0
@@ -167,7 +168,10 @@ class JobState:
         self._seen(e.at)
 
     def _on_verdict(self, e: ev.Verdict) -> None:
-        if self.verdict is None:
+        # most telling first, then earliest, then text: independent of file arrival order
+        key = (-e.weight, e.at if e.at is not None else float("inf"), e.text)
+        if self._verdict_key is None or key < self._verdict_key:
+            self._verdict_key = key
             self.verdict = e.text
         self._seen(e.at)
 
@@ -192,8 +196,11 @@ class JobState:
             self.overview_processed = Reading(e.processed, e.at)
         if e.total is not None:
             self._set_total(e.total, e.at)
-        if e.runtime_eta is not None:
-            self.runtime_eta = e.runtime_eta
+        if e.runtime_eta is not None and e.at is not None:
+            reading = (e.at, e.runtime_eta)  # the newest estimate wins, whatever arrived last
+            if self._runtime_eta_reading is None or reading > self._runtime_eta_reading:
+                self._runtime_eta_reading = reading
+                self.runtime_eta = e.runtime_eta
         if e.elapsed is not None and e.at is not None:
             self._seen(e.at - e.elapsed)
         self._seen(e.at)
@@ -239,14 +246,14 @@ class JobState:
         out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
         self._seen(e.at)
         proc = self._touch(e.node, e.process, e.at) if e.node else None
+        if proc is not None and proc.current == e.mini_batch:
+            proc.current = None  # finished, whichever file said so first
         if not out.new_attempt:
             return
         if proc is not None:
             proc.processed += 1
             if not e.ok:
                 proc.failed += 1
-            if proc.current == e.mini_batch:
-                proc.current = None
         items = e.items_total
         if out.newly_succeeded:
             got = e.items_succeeded if e.items_succeeded is not None else items

@@ -12,6 +12,8 @@ older than the window are dropped, keeping memory fixed.
 
 from __future__ import annotations
 
+import bisect
+
 BUCKET_SECONDS = 10
 WINDOW_SECONDS = 300.0
 
@@ -47,9 +49,7 @@ class RateEstimator:
         if at is None:
             return
         samples = self._progress
-        if samples and at <= samples[-1][0]:
-            return
-        samples.append((at, processed))
+        bisect.insort(samples, (at, processed))  # files arrive in any order: keep time order
         while len(samples) > 2 and samples[-1][0] - samples[1][0] >= self._window:
             samples.pop(0)
         self._note_time(at)

@@ -122,7 +122,7 @@ class DriverLogParser(FreeTextParser):
             reason = _EXIT_CODES.get(code, f"the driver exited with code {code}")
             status = "Canceled" if code == 82 else "Failed"
             out.append(ev.StatusHint(status, self._last_at))
-            out.append(ev.Verdict(f"Driver: {reason}", self._last_at))
+            out.append(ev.Verdict(f"Driver: {reason}", self._last_at, weight=1))
         return [e for e in out if not _is_system_exit(e)]
 
 

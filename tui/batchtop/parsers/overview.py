@@ -92,7 +92,7 @@ def interpret_overview_message(at: float | None, msg: str) -> HeadResult | None:
         return HeadResult([ev.Progress(n, n, at), ev.StatusHint("Completed", at)])
     m = _THRESHOLD.search(msg)
     if m:
-        return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(msg.strip(), at)])
+        return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(msg.strip(), at, 3)])
     m = _STOPPED.search(msg)
     if m:
         return HeadResult(_stopped(at, _stop_reasons(m.group(1))))
@@ -104,7 +104,7 @@ def interpret_overview_message(at: float | None, msg: str) -> HeadResult | None:
         return HeadResult([ev.StatusHint("CancelRequested", at)])
     if any(phrase in msg for phrase in _FAILURE_PHRASES):
         text = msg.strip()
-        return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(text, at)], error_head=text)
+        return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(text, at, 3)], error_head=text)
     if msg.startswith(_KNOWN_QUIET) or not msg.strip():
         return HeadResult([ev.StatusHint("Running", at)])
     return None
