@@ -8,6 +8,7 @@ credential *and* a fresh MLClient.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -58,6 +59,9 @@ class Session:
             from azure.ai.ml import MLClient
 
             quiet_sdk_logging()  # azure.ai.ml just set up its own stderr loggers
+            # its schemas warn about marshmallow 4 on first use: noise written to the terminal
+            # under the live view, not news for our user
+            warnings.filterwarnings("ignore", module=r"marshmallow(\.|$)|azure\.ai\.ml(\.|$)")
             ws = self.workspace
             self._ml = MLClient(
                 self.credential,
