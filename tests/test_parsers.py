@@ -180,7 +180,30 @@ def test_timeout_line_names_the_agent_and_counts_a_failed_attempt():
     snap = snap_of({"logs/sys/node/0/process001.txt": line})
     assert snap.mini_batches.failed == 1
     assert snap.errors[0].where == ("0/process001",)
-    assert snap.errors[0].signature.startswith("Stop for run() unable to finish within <n>")
+    assert snap.errors[0].signature == "run() unable to finish within <n> seconds."
+    assert '"task_id": 4' in snap.errors[0].traceback
+
+
+def test_timeout_reported_by_worker_log_and_csv_is_one_group():
+    log = (
+        "2023-05-16 22:10:05,000|ERROR|1|2|Stop for run() unable to finish within 60 seconds for"
+        ' {"agent": "process001", "task_id": 4, "dequeue_count": 1, "total": 5, "succeeded": 0,'
+        ' "method": "run"}\n'
+    )
+    csv = (
+        "Mini-batch Id,Picked Count,Process,Start Time,Total,Succeeded,Failed,Elapsed Seconds,"
+        "Status,Error Category,Error Message\n"
+        "4,1,0/process001,2023-05-16T22:09:05,5,0,5,60,RUN_TIMEOUT,UserError,"
+        "run() unable to finish within 60 seconds.\n"
+    )
+    snap = snap_of(
+        {
+            "logs/sys/node/0/process001.txt": log,
+            "logs/sys/job_report/processed_mini-batches.csv": csv,
+        }
+    )
+    (group,) = snap.errors
+    assert group.count == 1
 
 
 def test_master_role_failure_sets_verdict():

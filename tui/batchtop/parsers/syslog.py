@@ -35,6 +35,7 @@ _AGENT = re.compile(r'"agent":\s*"([^"]+)"')
 _NUMBER_FIELDS = {
     name: re.compile(rf'"{name}":\s*{_N}') for name in ("total", "succeeded", "failed")
 }
+_TIMEOUT_SECONDS = re.compile(r"within (\d+) seconds")
 _WITH_ERROR = re.compile(r"\} with error:?\s?(.*)$")
 TAIL_SCAN = 4096
 
@@ -127,8 +128,14 @@ class SysLogParser(Parser):
             err = _WITH_ERROR.search(desc)
             return (err.group(1) if err else m.group(0).split("|")[-1]), process
         if kind == "tout":
+            # Lead with the runtime's own short wording, as processed_mini-batches.csv writes
+            # it, so the two reports of one timeout fall into one error group.
             text = m.group("tout")
-            return text, self._finished(text, at, False, out)
+            seconds = _TIMEOUT_SECONDS.search(text)
+            short = (
+                f"run() unable to finish within {seconds.group(1)} seconds." if seconds else text
+            )
+            return f"{short}\n{text}", self._finished(text, at, False, out)
         if kind == "master":
             text = m.group("master") or "The master role failed"
             out.append(ev.StatusHint("Failed", at))
