@@ -1,0 +1,107 @@
+"""Shared by the bench scripts: cached simulator trees, child processes with their CPU and RSS.
+
+Trees are big (1,000,000 mini-batches on 100 nodes x 4 processes is ~870 MB and ~45 s to
+write), so each size is written once into a cache folder and reused: `--trees DIR`, else
+$BATCHTOP_BENCH_TREES, else a folder in the system temp dir. A tree is complete when its
+`.truth.json` sits beside it (written last).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchtop.simulator import SimConfig, write_tree
+
+NODES, PROCESSES = 100, 4
+
+
+def add_tree_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trees",
+        type=Path,
+        default=Path(
+            os.environ.get("BATCHTOP_BENCH_TREES")
+            or Path(tempfile.gettempdir()) / "batchtop-bench-trees"
+        ),
+        help="cache folder for generated trees (default $BATCHTOP_BENCH_TREES or a temp folder)",
+    )
+
+
+def bench_config(mini_batches: int, **changes) -> SimConfig:
+    values = dict(era="v2", nodes=NODES, processes=PROCESSES, mini_batches=mini_batches, seed=1)
+    values.update(changes)
+    return SimConfig(**values)
+
+
+def tree(cache: Path, mini_batches: int) -> Path:
+    """The finished tree of `mini_batches` (100 nodes x 4 processes), written if not cached."""
+    root = cache / f"v2-{NODES}x{PROCESSES}-{mini_batches}"
+    done = cache / f"{root.name}.truth.json"
+    if not done.exists():
+        if root.exists():
+            raise SystemExit(f"{root} exists but is incomplete: delete it and run again")
+        print(f"writing {root} (once; reused next time) ...", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        truth = write_tree(root, bench_config(mini_batches))
+        done.write_text(json.dumps(truth.to_summary_dict()))
+        print(f"  took {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+    return root
+
+
+def files_of(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def size_mb(paths: list[Path]) -> float:
+    return sum(p.stat().st_size for p in paths) / 1e6
+
+
+def warm(paths: list[Path]) -> None:
+    """Read every file once so the page cache holds the tree (the runs compare warm reads)."""
+    for p in paths:
+        with open(p, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    max_rss_mb: float
+    stdout: bytes
+
+
+def run_child(argv: list[str], stdin=None) -> Run:
+    """Run a command to its end; wall time, CPU seconds and peak RSS of that child alone."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=stdin)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - began
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{argv[:3]}... exited {proc.returncode}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out)
+
+
+def batchtop_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "batchtop", *args]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

@@ -1,0 +1,91 @@
+"""Cold ingest: `batchtop --dir T --once --json` on a big tree, against two floors.
+
+    python bench/cold_ingest.py [--mini-batches 1000000] [--repeat 3] [--trees DIR]
+
+Floors, run on the same files in the same run (warm page cache for all three):
+- `cat` of every file to /dev/null: the I/O floor;
+- a plain Python loop that only splits the files into lines (`for line in file`, UTF-8 text):
+  what any per-line Python work costs at the least.
+Prints median wall time, MB/s and batchtop's time as a ratio of each floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import (  # noqa: E402
+    add_tree_arguments,
+    batchtop_argv,
+    files_of,
+    median,
+    run_child,
+    size_mb,
+    tree,
+    warm,
+)
+
+
+def split_lines(list_file: str) -> None:
+    """The line-splitting floor (runs in a child process, like batchtop does)."""
+    lines = 0
+    for path in Path(list_file).read_text().splitlines():
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            for _line in fh:
+                lines += 1
+    print(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mini-batches", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--split-only", help=argparse.SUPPRESS)
+    add_tree_arguments(parser)
+    args = parser.parse_args()
+    if args.split_only:
+        return split_lines(args.split_only)
+
+    root = tree(args.trees, args.mini_batches)
+    paths = files_of(root)
+    mb = size_mb(paths)
+    warm(paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write("\n".join(map(str, paths)))
+        list_file = fh.name
+    commands = {
+        "cat (I/O floor)": ["cat", *map(str, paths)],
+        "python line split": [sys.executable, __file__, "--split-only", list_file],
+        "batchtop --once --json": batchtop_argv("--dir", str(root), "--once", "--json"),
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    rss: list[float] = []
+    for _ in range(args.repeat):
+        for name, argv in commands.items():  # interleaved, so noise hits all three alike
+            run = run_child(argv)
+            walls[name].append(run.wall)
+            cpus[name].append(run.cpu)
+            if name.startswith("batchtop"):
+                rss.append(run.max_rss_mb)
+    Path(list_file).unlink()
+
+    print(f"tree: {root} ({len(paths)} files, {mb:.0f} MB), median of {args.repeat} runs")
+    print(f"{'':26}{'wall s':>9}{'MB/s':>9}{'CPU s':>9}")
+    for name, values in walls.items():
+        wall = median(values)
+        print(f"{name:26}{wall:9.2f}{mb / wall:9.1f}{median(cpus[name]):9.2f}")
+    ours = median(walls["batchtop --once --json"])
+    cat = median(walls["cat (I/O floor)"])
+    split = median(walls["python line split"])
+    print(f"batchtop throughput = {cat / ours:.1%} of cat's (target >= 50%)")
+    print(f"batchtop time = {ours / split:.2f} x the line-splitting loop (target < 1)")
+    print(f"batchtop peak RSS = {max(rss):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Memory: peak RSS of `batchtop --dir T --once --json` at 10k, 100k and 1M mini-batches.
+
+    python bench/memory.py [--sizes 10000,100000,1000000] [--trees DIR]
+
+RSS must stay near flat as the job grows (bounded by nodes, processes and error groups; the
+ledger's two bytes per mini-batch are the one part that grows). For scale, the floors: the
+interpreter with batchtop's modules imported, and with Textual imported too (the TUI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import add_tree_arguments, batchtop_argv, files_of, run_child, size_mb, tree  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    add_tree_arguments(parser)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    floors = {
+        "python + batchtop imports": "import batchtop.cli, batchtop.ingest, batchtop.sources.local",
+        "... + textual (the TUI)": "import batchtop.cli, batchtop.ingest, textual.app",
+    }
+    print(f"{'run':34}{'tree MB':>9}{'peak RSS MB':>13}{'wall s':>8}")
+    for name, code in floors.items():
+        run = run_child([sys.executable, "-c", code])
+        print(f"{name:34}{'':>9}{run.max_rss_mb:13.0f}{run.wall:8.1f}")
+    peaks = {}
+    for size in sizes:
+        root = tree(args.trees, size)
+        run = run_child(batchtop_argv("--dir", str(root), "--once", "--json"))
+        peaks[size] = run.max_rss_mb
+        label = f"--once --json, {size:,} mini-batches"
+        print(f"{label:34}{size_mb(files_of(root)):9.0f}{run.max_rss_mb:13.0f}{run.wall:8.1f}")
+    smallest, largest = min(peaks), max(peaks)
+    print(
+        f"growth {smallest:,} -> {largest:,}: x{peaks[largest] / peaks[smallest]:.2f} "
+        f"(target <= 1.5); peak at {largest:,}: {peaks[largest]:.0f} MB (target < 150)"
+    )
+
+
+if __name__ == "__main__":
+    main()
