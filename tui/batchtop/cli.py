@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"batchtop: {safe(message)}", file=sys.stderr)
+    one_line = safe(message).replace("\r", "␍").replace("\n", "␤")  # a path may hold newlines
+    print(f"batchtop: {one_line}", file=sys.stderr)
     return code
 
 
