@@ -71,6 +71,7 @@ class BatchtopApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "quit"),
         Binding("question_mark", "help", "help"),
+        Binding("r", "refresh_source", "refresh", show=False),
     ]
 
     def __init__(
@@ -85,8 +86,13 @@ class BatchtopApp(App[None]):
         live: bool | None = None,
         interval: float = 0.2,
         tick: float | None = 1.0,
+        source_note: Callable[[], str | None] | None = None,
+        refresh_source: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self.source_note = source_note
+        """Called on each header repaint: the source's trouble in a few words, or None."""
+        self._refresh_source = refresh_source
         self.ingestor = ingestor
         self.follower = follower
         self.label = label
@@ -196,6 +202,14 @@ class BatchtopApp(App[None]):
             self.notify("paused: the view is frozen, reading goes on (p resumes)", timeout=3)
         else:
             self.render_view()
+
+    def action_refresh_source(self) -> None:
+        """`r`: ask the source to look for new data now (Azure polls at once)."""
+        if self._refresh_source is None:
+            self.notify("this source follows changes by itself", timeout=2)
+            return
+        self._refresh_source()
+        self.notify("refreshing…", timeout=2)
 
     # ------------------------------------------------------------------ screens
     def action_help(self) -> None:

@@ -2,7 +2,9 @@
 
 The age turns into a warning when a live source has been silent longer than the job's stale
 threshold while the job still runs: the most common "is it stuck?" question, answered at the
-top of the screen. PAUSED is shown in reverse so nobody mistakes a frozen view for a stuck job.
+top of the screen. A source in trouble (Azure throttled, connection dropped) adds its own note,
+so the user knows the numbers on screen are the last good ones. PAUSED is shown in reverse so
+nobody mistakes a frozen view for a stuck job.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ class HeaderBar(Widget):
         self.label = label
         self._text = Text()
 
-    def show(self, view: View | None, paused: bool) -> None:
-        text = self.build(view, paused)
+    def show(self, view: View | None, paused: bool, note: str | None = None) -> None:
+        text = self.build(view, paused, note)
         if text.plain != self._text.plain or text.spans != self._text.spans:
             self._text = text
             self.refresh()
@@ -58,7 +60,7 @@ class HeaderBar(Widget):
     def render(self) -> Text:
         return self._text
 
-    def build(self, view: View | None, paused: bool) -> Text:
+    def build(self, view: View | None, paused: bool, note: str | None = None) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("batchtop", style="bold")
         if paused:
@@ -84,4 +86,7 @@ class HeaderBar(Widget):
                 out.append(f" ⚠ no new data for {age(view.data_age)} ", style="bold reverse yellow")
             else:
                 out.append(f" ({age(view.data_age)} ago)", style="dim")
+        if note:
+            out.append(" ")
+            out.append(f" ⚠ {safe(note, 80)} ", style="bold reverse red")
         return out

@@ -29,8 +29,13 @@ def run_tui(
     list_files: Callable[[], list[str]] | None = None,
     read_file: Callable[[str], bytes] | None = None,
     bell: bool = False,
+    source_note: Callable[[], str | None] | None = None,
+    refresh_source: Callable[[], None] | None = None,
 ) -> int:
-    """Run the TUI until the user quits; the follower runs in a daemon thread meanwhile."""
+    """Run the TUI until the user quits; the follower runs in a daemon thread meanwhile.
+
+    `source_note` tells the header about the source's trouble; `refresh_source` is `r`.
+    """
     app = BatchtopApp(
         ingestor,
         follower=follower,
@@ -38,6 +43,8 @@ def run_tui(
         list_files=list_files,
         read_file=read_file,
         bell=bell,
+        source_note=source_note,
+        refresh_source=refresh_source,
     )
     app.run()
     if app.return_code not in (None, 0):

@@ -111,10 +111,16 @@ class MainScreen(Screen[None]):
     def paused(self) -> bool:
         return bool(getattr(self.app, "paused", False))
 
+    @property
+    def source_note(self) -> str | None:
+        """The source's own trouble (e.g. Azure throttling), if it reports any."""
+        note = getattr(self.app, "source_note", None)
+        return note() if callable(note) else None
+
     def show_view(self, view: View | None) -> None:
         if not self.ready:
             return
-        self.query_one(HeaderBar).show(view, self.paused)
+        self.query_one(HeaderBar).show(view, self.paused, self.source_note)
         if view is None:
             return
         self.query_one(ProgressPane).show(view)
@@ -124,7 +130,7 @@ class MainScreen(Screen[None]):
 
     def show_header(self, view: View | None) -> None:
         if self.ready:
-            self.query_one(HeaderBar).show(view, self.paused)
+            self.query_one(HeaderBar).show(view, self.paused, self.source_note)
 
     def _rerender(self) -> None:
         self.show_view(getattr(self.app, "view", None))

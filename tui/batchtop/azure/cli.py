@@ -48,6 +48,17 @@ class _NotifyingSink:
         self.ingestor.reset(path)
 
 
+def source_note(status: FollowStatus | None) -> str | None:
+    """The header's warning while Azure is failing: what, since when, next try (else None)."""
+    if status is None or status.ok:
+        return None
+    if status.fatal is not None:
+        return f"Azure: {status.fatal.step} failed; q to quit and see why"
+    age = status.age()
+    since = f"; last good data {int(age)} s ago" if age is not None else ""
+    return f"Azure: {status.error or 'poll failed'}{since}; retry in {status.next_poll_in:.0f} s"
+
+
 def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
     from batchtop.app.main import run_tui
     from batchtop.ingest import Ingestor
@@ -56,8 +67,11 @@ def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
     for event in target.job_events():
         ingestor.state.apply(event)
     fatal: list[AzureError] = []
+    latest: list[FollowStatus] = []
+    wake = threading.Event()
 
     def on_status(status: FollowStatus) -> None:
+        latest[:] = [status]
         if status.fatal is not None:
             fatal.append(status.fatal)
 
@@ -67,7 +81,9 @@ def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
                 ingestor.state.apply(event)
             on_change()
 
-        target.follow(_NotifyingSink(ingestor, on_change), stop, on_status=on_status, apply=apply)
+        target.follow(
+            _NotifyingSink(ingestor, on_change), stop, wake=wake, on_status=on_status, apply=apply
+        )
 
     def read_file(rel: str) -> bytes:
         mirror = target.source.mirror
@@ -83,6 +99,8 @@ def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
         list_files=lambda: sorted(target.source.files),
         read_file=read_file,
         bell=getattr(args, "bell", False),
+        source_note=lambda: source_note(latest[0] if latest else None),
+        refresh_source=wake.set,
     )
     if fatal:
         print(redact(str(fatal[-1])), file=sys.stderr)
