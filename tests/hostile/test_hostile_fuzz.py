@@ -1,0 +1,138 @@
+"""Fuzz every parser through the Ingestor: arbitrary bytes, and real-shaped lines from the
+fixture trees mutated with hostile content, in arbitrary chunks. No exception may escape and
+the model's invariants must hold. `BATCHTOP_FUZZ_EXAMPLES=N` runs N examples per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from corpus import CONTROL, ESCAPES, MARKUP, SECRETS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from batchtop.ingest import PARSERS, Ingestor
+from batchtop.parsers.registry import classify
+from batchtop.summary import summary_dict, summary_text
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PATHS = {
+    "overview": "logs/job_progress_overview.2023051622.txt",
+    "job_result": "logs/job_result.txt",
+    "job_error": "logs/job_error.txt",
+    "attempts_csv": "logs/sys/job_report/processed_mini-batches.csv",
+    "metrics_csv": "logs/sys/metrics/job/progress.csv",
+    "perf_csv": "logs/perf/0/node_resource_usage.csv",
+    "syslog": "logs/sys/node/0/process000.txt",
+    "user_error": "logs/user/error/0/process000.txt",
+    "user_error_summary": "logs/user/error.txt",
+    "user_log": "logs/user/stdout/0/process000.stdout.txt",
+    "execution_log": "logs/azureml/executionlogs.txt",
+    "driver_log": "user_logs/std_log_0.txt",
+    "stream": "az-ml-job-stream.stream",
+}
+assert set(PATHS) >= set(PARSERS) and all(classify(p).kind == k for k, p in PATHS.items())
+
+
+def _real_lines() -> dict[str, list[str]]:
+    lines: dict[str, list[str]] = {kind: [] for kind in PATHS}
+    for path in sorted(FIXTURES.glob("*/**/*")):
+        if not path.is_file() or path.name == "expected.json":
+            continue
+        rel = path.relative_to(FIXTURES).as_posix().split("/", 1)[1]
+        kind = classify(rel).kind
+        if kind in lines and len(lines[kind]) < 400:
+            lines[kind].extend(path.read_text(errors="replace").splitlines()[:60])
+    lines["stream"] = [
+        "RunId: job_1", "Web View: https://x", "", "Streaming logs/job_progress_overview.txt",
+        "=" * 40, "", *lines["overview"][:20], "Execution Summary", "=================",
+        "Error:", "{", '  "error": {"message": "boom"}', "}",
+    ]  # fmt: skip
+    return lines
+
+
+REAL = _real_lines()
+HOSTILE = st.sampled_from([*ESCAPES, *MARKUP, *SECRETS, *CONTROL, "\r", "\r\n", '"', "|", "{", "9" * 5000, "-1", "\ufffd", "Traceback (most recent call last):"])  # fmt: skip
+
+
+@st.composite
+def mutated_file(draw, kind: str) -> bytes:
+    lines = list(REAL[kind]) or ["x"]
+    lines = draw(st.lists(st.sampled_from(lines), max_size=40))
+    out = []
+    for line in lines:
+        action = draw(st.integers(0, 6))
+        if action == 1 and line:
+            cut = draw(st.integers(0, len(line)))
+            line = line[:cut] + draw(HOSTILE) + line[cut:]
+        elif action == 2 and line:
+            line = line[: draw(st.integers(0, len(line)))]
+        elif action == 3:
+            line = line.replace(
+                draw(st.sampled_from(["1", "0", ",", "|", " ", ":"])), draw(HOSTILE)
+            )
+        out.append(line)
+    data = "\n".join(out).encode("utf-8", "surrogatepass")
+    if draw(st.booleans()):
+        data += b"\n"
+    return data
+
+
+def chunks(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(c, len(data)) for c in cuts})
+    pieces, last = [], 0
+    for p in [*points, len(data)]:
+        pieces.append(data[last:p])
+        last = p
+    return pieces
+
+
+def feed_and_check(kind: str, data: bytes, cuts: list[int]) -> None:
+    ingestor = Ingestor()
+    path = PATHS[kind]
+    for piece in chunks(data, cuts):
+        ingestor.feed(path, piece)
+        check(ingestor)
+    ingestor.flush(final=True)
+    check(ingestor)
+    ingestor.reset(path)  # read again from the start: nothing may double
+    before = ingestor.snapshot().mini_batches
+    ingestor.feed(path, data)
+    ingestor.flush(final=True)
+    after = ingestor.snapshot().mini_batches
+    assert (after.processed, after.retried) == (before.processed, before.retried)
+    check(ingestor)
+
+
+def check(ingestor: Ingestor) -> None:
+    snap = ingestor.snapshot()
+    mb = snap.mini_batches
+    assert min(mb.processed, mb.succeeded, mb.failed, mb.retried) >= 0
+    assert mb.processed == mb.succeeded + mb.failed
+    assert mb.total is None or mb.processed <= mb.total
+    for value in (snap.items.total, snap.items.succeeded, snap.items.failed):
+        assert value is None or value >= 0
+    for node in snap.nodes:
+        for p in node.processes:
+            assert 0 <= p.failed <= p.processed
+    assert all(e.count > 0 for e in snap.errors)
+    text = summary_text(summary_dict(snap))
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+
+
+KINDS = pytest.mark.parametrize("kind", sorted(PATHS))
+CUTS = st.lists(st.integers(0, 5000), max_size=6)
+
+
+@KINDS
+@settings(settings.get_profile("hostile"))
+@given(data=st.binary(max_size=3000), cuts=CUTS)
+def test_every_parser_survives_arbitrary_bytes(kind, data, cuts):
+    feed_and_check(kind, data, cuts)
+
+
+@KINDS
+@settings(settings.get_profile("hostile"))
+@given(data=st.data(), cuts=CUTS)
+def test_every_parser_survives_mutated_real_lines(kind, data, cuts):
+    feed_and_check(kind, data.draw(mutated_file(kind)), cuts)
