@@ -81,11 +81,15 @@ class Run:
     stdout: bytes
 
 
-def run_child(argv: list[str], stdin=None) -> Run:
-    """Run a command to its end; wall time, CPU seconds and peak RSS of that child alone."""
+def run_child(argv: list[str], keep_output: bool = False) -> Run:
+    """Run a command to its end; wall time, CPU seconds and peak RSS of that child alone.
+
+    Output goes to /dev/null unless kept: Linux gives a child the peak RSS of its parent at
+    fork, so a parent holding `cat`'s 900 MB of output would inflate the next child's peak.
+    """
     began = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=stdin)
-    out = proc.stdout.read()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE if keep_output else subprocess.DEVNULL)
+    out = proc.stdout.read() if keep_output else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     proc.returncode = os.waitstatus_to_exitcode(status)
