@@ -11,6 +11,8 @@ offline job costs nothing while it sits on screen.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable
 
@@ -118,6 +120,7 @@ class BatchtopApp(App[None]):
         """Frames rendered from a View (tests check that bursts coalesce)."""
         self.bells = 0
         self._ticks = 0
+        self._signals: list[int] = []
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -132,9 +135,27 @@ class BatchtopApp(App[None]):
         self.pump.start()
         if self.tick:
             self.set_interval(self.tick, self._on_tick)
+        self._catch_signals()
 
     def on_unmount(self) -> None:
         self.pump.stop()
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            loop.remove_signal_handler(signum)
+
+    def _catch_signals(self) -> None:
+        """SIGTERM (kill) and SIGHUP (the SSH session dropped) end the app the normal way, so
+        the terminal leaves the alternate screen and mouse mode instead of being left raw."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, self._on_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # not the main thread, or no such signal here
+            self._signals.append(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        self.exit(return_code=128 + signum)
 
     # ------------------------------------------------------------------ data in
     def poke(self) -> None:
