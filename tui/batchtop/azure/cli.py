@@ -99,7 +99,9 @@ def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
         list_files=lambda: sorted(target.source.files),
         read_file=read_file,
         bell=getattr(args, "bell", False),
-        source_note=lambda: source_note(latest[0] if latest else None),
+        source_note=lambda: (
+            source_note(latest[0] if latest else None) or target.source.mirror_error
+        ),
         refresh_source=wake.set,
     )
     if fatal:

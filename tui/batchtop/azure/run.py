@@ -249,4 +249,6 @@ def run_once(args: argparse.Namespace, name: str | None = None) -> int:
         print(json.dumps(data, indent=2))
     else:
         print(summary_text(data))
+    if target.source.mirror_error:
+        print(f"batchtop: warning: {redact(target.source.mirror_error)}", file=sys.stderr)
     return exit_code(snap)

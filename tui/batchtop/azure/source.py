@@ -110,6 +110,8 @@ class AzureSource:
     files: dict[str, FileState] = field(default_factory=dict)
     stats: SourceStats = field(default_factory=SourceStats)
     pending: bool = False
+    mirror_error: str | None = None
+    """Why `--save` stopped mirroring (disk full...), shown to the user; following goes on."""
     _client: Any = None
     _replay: list[Chunk] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -148,10 +150,22 @@ class AzureSource:
         for result in results:
             chunks.extend(result)
         if self.mirror is not None and chunks:
+            self._save(chunks)
+        return chunks
+
+    def _save(self, chunks: list[Chunk]) -> None:
+        """Mirror the chunks; a full disk (or any write error) ends mirroring, not following.
+
+        The chunks still reach the model. The mirror's state file was last written before the
+        failed writes, so a later `--save` run cuts the partial bytes back and re-fetches.
+        """
+        try:
             for chunk in chunks:
                 self.mirror.write(chunk)
             self.mirror.save(self.files)
-        return chunks
+        except OSError as exc:
+            self.mirror_error = f"--save stopped: {exc.strerror or exc} ({self.mirror.root})"
+            self.mirror = None
 
     def _list(self) -> dict[str, tuple[int, str]]:
         self.stats.list_calls += 1

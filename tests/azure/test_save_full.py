@@ -1,0 +1,36 @@
+"""Disk full on `--save`: the summary stays right, mirroring stops with a clear warning."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from conftest import ROOT, LogTree
+from test_once import cli_args
+
+from batchtop.cli import main
+
+
+def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name, tmp_path,
+                                                       capsys):
+    fixture = ROOT / "fixtures" / "v2-failed"
+    main(["--dir", str(fixture), "--once", "--json"])
+    from_dir = json.loads(capsys.readouterr().out)
+    child = f"{job_name}-batchscoring"
+    emu.add_job(job_name, status="Failed", created=from_dir["started_at"],
+                children=[emu.run(child, status="Failed", created=from_dir["started_at"])])
+    LogTree(container, child).write_tree(fixture)
+    save = tmp_path / "mirror"
+    (save / "logs").mkdir(parents=True)
+    # every write to this file fails as on a full disk (ENOSPC)
+    os.symlink("/dev/full", save / "logs" / "job_result.txt")
+
+    code = main(cli_args(emu, job_name, "--once", "--json", "--save", str(save)))
+    captured = capsys.readouterr()
+    from_azure = json.loads(captured.out)
+    assert code == 1
+    for data in (from_azure, from_dir):
+        data.pop("job"), data.pop("source")
+    assert from_azure == from_dir  # nothing lost from the model
+    (warning,) = captured.err.strip().splitlines()
+    assert warning.startswith("batchtop: warning: --save stopped: No space left on device")
