@@ -11,14 +11,17 @@ from test_once import cli_args
 from batchtop.cli import main
 
 
-def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name, tmp_path,
-                                                       capsys):
+def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name, tmp_path, capsys):
     fixture = ROOT / "fixtures" / "v2-failed"
     main(["--dir", str(fixture), "--once", "--json"])
     from_dir = json.loads(capsys.readouterr().out)
     child = f"{job_name}-batchscoring"
-    emu.add_job(job_name, status="Failed", created=from_dir["started_at"],
-                children=[emu.run(child, status="Failed", created=from_dir["started_at"])])
+    emu.add_job(
+        job_name,
+        status="Failed",
+        created=from_dir["started_at"],
+        children=[emu.run(child, status="Failed", created=from_dir["started_at"])],
+    )
     LogTree(container, child).write_tree(fixture)
     save = tmp_path / "mirror"
     (save / "logs").mkdir(parents=True)
