@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 
@@ -49,6 +50,15 @@ def normalise(name: str) -> str:
 
 
 def to_int(cell: str | None) -> int | None:
+    try:
+        value = int(cell)  # the common case first: a plain number (whitespace allowed)
+    except (ValueError, TypeError):
+        return _to_int_slow(cell)
+    return value if 0 <= value < 1 << 53 else None
+
+
+def _to_int_slow(cell: str | None) -> int | None:
+    """`N/A`, empty, `12.0`, `1e3`, garbage: unknown unless it reads as a finite number."""
     if cell is None:
         return None
     cell = cell.strip()
@@ -110,6 +120,8 @@ class CsvParser(Parser):
             if self._index is None:
                 self._index = self._map_header(row)
                 self._width = len(row)
+                fields = [self._index.get(f, -1) for f in self.COLUMNS]
+                self._getter = operator.itemgetter(*fields) if len(fields) > 1 else None
                 continue
             try:
                 self.on_row(row, out)
@@ -186,6 +198,14 @@ class CsvParser(Parser):
                     break
         return index
 
+    def values(self, row: list[str]) -> tuple[str, ...]:
+        """All COLUMNS cells of a row at once, in COLUMNS order ('' where absent): one C call
+        instead of a lookup per cell. A short row is padded; a missing column reads the pad."""
+        if len(row) < self._width:
+            row.extend([""] * (self._width - len(row)))
+        row.append("")  # index -1: what a column the header lacks reads as
+        return self._getter(row)
+
     def cell(self, row: list[str], field: str) -> str | None:
         i = self._index.get(field) if self._index else None
         if i is None or i >= len(row):
@@ -206,6 +226,10 @@ _OK_STATUSES = frozenset({"RUN_DONE", "SUCCEEDED", "DONE"})
 class AttemptsCsvParser(CsvParser):
     """One row per attempt: processed_mini-batches.csv, processed_tasks.csv, *.task.csv."""
 
+    def __init__(self, path: str, kind: FileKind) -> None:
+        super().__init__(path, kind)
+        self._who_cache: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+
     COLUMNS = {
         "id": ("minibatchid", "taskid", "minibatch"),
         "attempt": ("pickedcount", "dequeuecount"),
@@ -222,13 +246,26 @@ class AttemptsCsvParser(CsvParser):
     }
 
     def on_row(self, row: list[str], out: list[ev.Event]) -> None:
-        cell = self.cell
-        mb = to_int(cell(row, "id"))
-        status = (cell(row, "status") or "").strip().upper()
-        start = parse_stamp((cell(row, "start") or "").strip())
-        elapsed = to_float(cell(row, "elapsed"))
+        (
+            raw_id,
+            raw_attempt,
+            raw_process,
+            raw_node,
+            raw_start,
+            raw_total,
+            raw_succeeded,
+            raw_failed,
+            raw_elapsed,
+            raw_status,
+            _category,
+            raw_error,
+        ) = self.values(row)
+        mb = to_int(raw_id)
+        status = raw_status.strip().upper()
+        start = parse_stamp(raw_start.strip())
+        elapsed = to_float(raw_elapsed)
         at = start + elapsed if start is not None and elapsed is not None else start
-        node, process = self._who(row)
+        node, process = self._who(raw_node, raw_process)
         if mb is None:
             if node and at is not None:
                 out.append(ev.Activity(node, process, at))  # lifecycle rows (INIT_START, ...)
@@ -237,7 +274,7 @@ class AttemptsCsvParser(CsvParser):
             if node and at is not None:
                 out.append(ev.Activity(node, process, at))
             return
-        failed_items = to_int(cell(row, "failed"))
+        failed_items = to_int(raw_failed)
         ok = status in _OK_STATUSES if status else not failed_items
         out.append(
             ev.Attempt(
@@ -246,21 +283,31 @@ class AttemptsCsvParser(CsvParser):
                 at,
                 node,
                 process,
-                to_int(cell(row, "attempt")),
-                to_int(cell(row, "total")),
-                to_int(cell(row, "succeeded")),
+                to_int(raw_attempt),
+                to_int(raw_total),
+                to_int(raw_succeeded),
                 failed_items,
                 status or None,
             )
         )
         if not ok:
-            message = (cell(row, "error") or "").strip()
+            message = raw_error[:MAX_CELL].strip()
             if message:
                 out.append(ev.ErrorRecord(message, at, self.path, node, process))
 
-    def _who(self, row: list[str]) -> tuple[str | None, str | None]:
-        node = (self.cell(row, "node") or "").strip() or self.node
-        raw = (self.cell(row, "process") or "").strip()
+    def _who(self, raw_node: str, raw_process: str) -> tuple[str | None, str | None]:
+        """(node, process) named by a row; the same few cells repeat on every row: cached."""
+        key = (raw_node, raw_process)
+        known = self._who_cache.get(key)
+        if known is None:
+            if len(self._who_cache) > 4096:
+                self._who_cache.clear()
+            known = self._who_cache[key] = self._read_who(raw_node, raw_process)
+        return known
+
+    def _read_who(self, raw_node: str, raw_process: str) -> tuple[str | None, str | None]:
+        node = raw_node[:MAX_CELL].strip() or self.node
+        raw = raw_process[:MAX_CELL].strip()
         process = self.process
         if raw:
             m = _PROCESS_CELL.match(raw)

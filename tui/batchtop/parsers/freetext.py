@@ -88,12 +88,20 @@ class FreeTextParser(Parser):
         self._in_frames = True
 
     def _stamp_before(self, block: str, pos: int, end: int) -> float | None:
-        """The newest timestamp on or before the traceback's line (the error's time)."""
-        window = block[max(0, pos - TAIL_SCAN) : end]
-        found = last_match(_STAMP_ANYWHERE, window)
-        if found is not None:
-            return parse_stamp(found.group(1))
-        return self._last_at
+        """The newest timestamp on or before the traceback's line (the error's time), looked
+        for line by line backwards from it (usually on the line just before), at most
+        TAIL_SCAN characters back."""
+        floor = max(0, pos - TAIL_SCAN)
+        line_start, line_end = pos, end
+        while True:
+            found = last_match(_STAMP_ANYWHERE, block[line_start:line_end])
+            if found is not None:
+                return parse_stamp(found.group(1))
+            if line_start <= floor:
+                return self._last_at
+            line_end = line_start - 1
+            newline = block.rfind("\n", floor, line_end)
+            line_start = newline + 1 if newline >= 0 else floor
 
     def _activity(self, block: str, out: list[ev.Event]) -> None:
         start = max(0, len(block) - TAIL_SCAN)

@@ -16,25 +16,27 @@ from batchtop.parsers.registry import FileKind
 from batchtop.timeparse import parse_stamp
 
 _INTERESTING = re.compile(
-    r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\|[^\n]*?(?:"
+    # The regex engine jumps from `|` to `|` (a literal first character) and tries the
+    # messages only there; the line's timestamp is read afterwards (`_stamp_of`), only for
+    # the lines that matched. Testing every position of every line was the bulk of the time.
+    r"\|(?:"
     r"Start processing mini batch (?P<pick>\{[^\n]*)"
     r"|Processed mini batch (?P<done>\{[^\n]*)"
     r"|Failed to process (?P<fail>\{[^\n]*)"
     r"|(?P<tout>Stop for run\(\) unable to finish within[^\n]*)"
     r"|The master role failed with error:?\s?(?P<master>[^\n]*)"
     r"|(?P<visible>Failed to set task visible because of[^\n]*)"
-    r")",
-    re.M,
+    r")"
 )
+_LINE_STAMP = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\|")
 _CONTINUATION = re.compile(r"(?:\n(?!\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)[^\n]*)*")
 _LAST_STAMP = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\|", re.M)
 _N = r"(\d{1,15})(?!\d)"  # a count; longer digit runs are garbage, not a number to show
 _ID = re.compile(r'"(?:id|task_id)":\s*' + _N)
-_DEQUEUE = re.compile(r'"dequeue_count":\s*' + _N)
-_AGENT = re.compile(r'"agent":\s*"([^"]+)"')
-_NUMBER_FIELDS = {
-    name: re.compile(rf'"{name}":\s*{_N}') for name in ("total", "succeeded", "failed")
-}
+_FIELD = re.compile(
+    r'"(id|task_id|dequeue_count|total|succeeded|failed|agent)":\s*(?:' + _N + r'|"([^"]+)")'
+)
+"""The descriptor fields batchtop reads, all found in one pass over the JSON text."""
 _TIMEOUT_SECONDS = re.compile(r"within (\d+) seconds")
 _WITH_ERROR = re.compile(r"\} with error:?\s?(.*)$")
 TAIL_SCAN = 4096
@@ -45,10 +47,25 @@ def _int(pattern: re.Pattern[str], text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _fields(desc: str) -> dict[str, str]:
+    """`{"id": 7, "agent": "process001", ...}` -> {"id": "7", "agent": "process001", ...};
+    the first occurrence of a name wins (an error text after the JSON may repeat names)."""
+    found: dict[str, str] = {}
+    for name, number, text in _FIELD.findall(desc):
+        found.setdefault(name, number or text)
+    return found
+
+
+def _num(fields: dict[str, str], name: str) -> int | None:
+    value = fields.get(name)
+    return int(value) if value and value.isdigit() else None
+
+
 class SysLogParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
         self._open: OpenRecord | None = None
+        self._started = False
 
     @property
     def has_open_record(self) -> bool:
@@ -70,14 +87,27 @@ class SysLogParser(Parser):
                 return out
             out.extend(self.flush())
         end = len(block)
+        if not self._started:
+            self._first_activity(block, out)
+        open_pick: re.Match[str] | None = None
         for m in _INTERESTING.finditer(block):
-            at = parse_stamp(m.group("ts"))
+            stamp = _LINE_STAMP.match(block, block.rfind("\n", 0, m.start()) + 1)
+            if stamp is None:
+                continue  # not a record's first line (a traceback line quoting a message)
             kind = m.lastgroup
             if kind == "pick":
-                self._picked(m.group("pick"), at, out)
-            elif kind == "done":
+                # A worker runs one mini-batch at a time: only a pick that no finish follows
+                # is its current one. Earlier picks carry nothing else (their times are
+                # covered by the finishes and the block's activity), so they are skipped.
+                open_pick, pick_stamp = m, stamp
+                continue
+            at = parse_stamp(stamp.group(1))
+            if kind == "done":
+                open_pick = None
                 self._finished(m.group("done"), at, True, out)
             else:
+                if kind in ("fail", "tout"):
+                    open_pick = None
                 head, process = self._error_head(kind, m, at, out)
                 cont = _CONTINUATION.match(block, m.end())
                 record = OpenRecord(head, at, self.node, process)
@@ -87,8 +117,20 @@ class SysLogParser(Parser):
                     self._open = record  # the traceback may go on in the next chunk
                 else:
                     out.append(record.to_event(self.path))
+        if open_pick is not None:
+            self._picked(open_pick.group("pick"), parse_stamp(pick_stamp.group(1)), out)
         self._activity(block, out)
         return out
+
+    def _first_activity(self, block: str, out: list[ev.Event]) -> None:
+        """The file's first timestamp: when this process was first seen."""
+        first = _LAST_STAMP.search(block)
+        if first is None or not self.node:
+            return
+        self._started = True
+        at = parse_stamp(first.group(1))
+        if at is not None:
+            out.append(ev.Activity(self.node, self.process, at))
 
     def _picked(self, desc: str, at: float | None, out: list[ev.Event]) -> None:
         mb = _int(_ID, desc)
@@ -97,9 +139,11 @@ class SysLogParser(Parser):
 
     def _finished(self, desc: str, at: float | None, ok: bool, out: list[ev.Event]) -> str | None:
         """Emit the Attempt a finish/fail line reports; returns the process it names."""
-        agent = _AGENT.search(desc)
-        process = agent.group(1) if agent else self.process
-        mb = _int(_ID, desc)
+        fields = _fields(desc)
+        process = fields.get("agent") or self.process
+        mb = _num(fields, "id")
+        if mb is None:
+            mb = _num(fields, "task_id")
         if mb is None:
             return process
         out.append(
@@ -109,10 +153,10 @@ class SysLogParser(Parser):
                 at,
                 self.node,
                 process,
-                _int(_DEQUEUE, desc),
-                _int(_NUMBER_FIELDS["total"], desc),
-                _int(_NUMBER_FIELDS["succeeded"], desc) if ok else 0,
-                _int(_NUMBER_FIELDS["failed"], desc) if ok else None,
+                _num(fields, "dequeue_count"),
+                _num(fields, "total"),
+                _num(fields, "succeeded") if ok else 0,
+                _num(fields, "failed") if ok else None,
                 "RUN_DONE" if ok else "RUN_FAILED",
             )
         )
