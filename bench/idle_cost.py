@@ -43,6 +43,7 @@ def child_follow(folder: str) -> None:
     from batchtop.sources.local import LocalTree, follow
 
     tree_ = LocalTree.open(Path(folder), Ingestor())
+    tree_.read_all()  # as the CLI's follower does: history first, then changes
     follow(tree_, threading.Event())
 
 

@@ -181,16 +181,20 @@ def follow(
     on_change: Callable[[], None] = lambda: None,
     rescan_every: float = 10.0,
     quiet_flush_after: float = 1.5,
+    rescan_at_most_every: float = 120.0,
 ) -> None:
     """Follow the folder until `stop` is set, feeding new bytes as watchfiles reports changes.
 
     watchfiles wakes us on changes (no polling loop of our own); a slow full rescan is a safety
-    net for events a platform drops (network mounts, overflowing watch queues). Open multi-line
-    records of files that went quiet are flushed so a traceback does not wait for the next line.
+    net for events a platform drops (network mounts, overflowing watch queues). Each rescan
+    that finds nothing doubles the wait before the next (up to `rescan_at_most_every`), so a
+    quiet tree of thousands of files costs next to nothing. Open multi-line records of files
+    that went quiet are flushed so a traceback does not wait for the next line.
     """
     from watchfiles import Change, watch
 
     last_rescan = time.monotonic()
+    rescan_wait = rescan_every
     while not stop.is_set():
         if not tree.folder.exists():
             stop.wait(1.0)
@@ -218,9 +222,13 @@ def follow(
                     got += tree.read(rel)
                 for rel in deleted - set(changed):
                     tree.read(rel)  # notices the deletion
-                if now - last_rescan > rescan_every:
-                    got += tree.read_all()
+                if now - last_rescan > rescan_wait:
+                    missed = tree.read_all()
+                    got += missed
                     last_rescan = now
+                    rescan_wait = (
+                        rescan_every if missed else min(rescan_wait * 2, rescan_at_most_every)
+                    )
                 flushed = _flush_quiet(tree, now, quiet_flush_after)
                 if got or deleted or flushed:
                     on_change()
