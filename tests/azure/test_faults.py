@@ -8,7 +8,10 @@ import time
 
 from azure_blobproxy import ProxyFault
 from azure_emulator import Fault
-from conftest import LogTree, ws_args
+
+# at import time, when `conftest` is still this folder's (pytest reuses the module name for
+# every folder's conftest.py; a later import inside a test could get another folder's)
+from conftest import AZURITE_ACCOUNT, AZURITE_KEY, CONTAINER, LogTree, ws_args
 
 from batchtop.azure.follow import FollowStatus, PollTimer
 from batchtop.azure.run import open_job, run_once
@@ -20,8 +23,6 @@ LINE = b"2024-05-16T22:01:00 Start scheduling.\n"
 
 def assert_no_secrets(emu, *texts: str) -> None:
     """No bearer token the emulator issued, no account key, no SAS signature, anywhere."""
-    from conftest import AZURITE_KEY
-
     secrets = [*emu.state.tokens_issued, AZURITE_KEY, "sig=", "Bearer ey"]
     secrets += [s.get("sasToken", "") for s in emu.state.secrets.values()]
     for text in texts:
@@ -135,7 +136,6 @@ def test_storage_sas_expiry_is_renewed_once(emu, container, job_name, capsys, bl
 def test_storage_refusing_twice_is_fatal_and_leaks_no_sas(emu, container, job_name, capsys,
                                                           blob_proxy):
     from azure.storage.blob import ContainerSasPermissions, generate_container_sas
-    from conftest import AZURITE_ACCOUNT, AZURITE_KEY, CONTAINER
 
     simple_job(emu, container, job_name)
     saved = dict(emu.state.secrets["workspaceartifactstore"])

@@ -21,8 +21,16 @@ from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
 
 FROZEN_CLOCK = 1_700_000_000.0
-REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO / "fixtures"
+
+
+def _repo_folder(name: str) -> Path:
+    """`fixtures/` or `screenshots/` of the source checkout: beside the package when it is
+    installed editable, else in the current folder (a `pip install .` run from the repo)."""
+    beside_package = Path(__file__).resolve().parents[3] / name
+    return beside_package if beside_package.is_dir() else Path.cwd() / name
+
+
+FIXTURES = _repo_folder("fixtures")
 
 
 def tree_app(folder: Path, label: str | None = None) -> BatchtopApp:
@@ -115,7 +123,7 @@ async def shoot_all(out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else REPO / "screenshots"
+    out = Path(args[0]) if args else _repo_folder("screenshots")
     for path in asyncio.run(shoot_all(out)):
         print(path)
     return 0
