@@ -164,3 +164,22 @@ def test_follow_sees_new_files_folders_and_appends_live(tmp_path):
         stop.set()
         worker.join(timeout=5)
     assert not worker.is_alive()
+
+
+def test_bytes_written_before_the_watch_began_are_read_within_seconds(tmp_path):
+    """Between the caller's first read and the start of the watch no event reports a write;
+    without a catch-up read it waited for the 10 s rescan."""
+    tree = make_tree(tmp_path)
+    path = tmp_path / OVERVIEW
+    path.write_text(line(1))
+    tree.read_all()
+    with path.open("a") as f:
+        f.write(line(2))  # before follow() starts watching
+    stop = threading.Event()
+    worker = threading.Thread(target=follow, args=(tree, stop))
+    worker.start()
+    try:
+        assert wait_for(lambda: processed(tree) == 2, timeout=5.0) < 3.0
+    finally:
+        stop.set()
+        worker.join(timeout=5)

@@ -199,6 +199,7 @@ def follow(
         if not tree.folder.exists():
             stop.wait(1.0)
             continue
+        caught_up = False
         try:
             for changes in watch(
                 tree.folder,
@@ -213,6 +214,11 @@ def follow(
                 changed = sorted({tree.rel(p) for kind, p in changes if kind != Change.deleted})
                 deleted = {tree.rel(p) for kind, p in changes if kind == Change.deleted}
                 got = 0
+                if not caught_up:
+                    # what was written between the caller's first read and the moment the
+                    # watch began is reported by no event: read it once, on the first wake
+                    got += tree.read_all()
+                    caught_up = True
                 for kind, p in changes:
                     if kind == Change.added and os.path.isdir(p):
                         # files made inside a new folder before its watch existed are not
