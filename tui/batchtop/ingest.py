@@ -24,6 +24,7 @@ from batchtop.parsers.overview import JobResultParser, OverviewParser
 from batchtop.parsers.registry import FileKind, classify
 from batchtop.parsers.stream import StreamParser
 from batchtop.parsers.syslog import SysLogParser
+from batchtop.snapshot import Snapshot
 
 PARSERS: dict[str, Callable[[str, FileKind], Parser]] = {
     "overview": OverviewParser,
@@ -118,7 +119,7 @@ class Ingestor:
         followed = self._files.get(path)
         return bool(followed and followed.parser and followed.parser.has_open_record)
 
-    def snapshot(self):
+    def snapshot(self) -> Snapshot:
         with self.lock:
             return self.state.snapshot()
 

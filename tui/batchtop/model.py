@@ -110,13 +110,11 @@ class JobState:
         self.job_url: str | None = None
         self.total: Reading | None = None
         self.overview_processed: Reading | None = None
-        self.scheduled: int | None = None
         self.scheduling: str | None = None
         self.items_total: int | None = None
         self.items_succeeded = 0
         self.items_failed = 0
         self.items_known = False
-        self.threshold_items_failed: int | None = None
         self.runtime_eta: float | None = None
         self._runtime_eta_reading: tuple[float, float] | None = None
         self.started_at: float | None = None
@@ -176,7 +174,6 @@ class JobState:
         self._seen(e.at)
 
     def _on_scheduled(self, e: ev.Scheduled) -> None:
-        self.scheduled = max(self.scheduled or 0, e.count)
         if e.finished:
             self._set_total(e.count, e.at)
             self.scheduling = f"finished: {e.count} mini-batches"
