@@ -27,6 +27,8 @@ class Parser:
         self.path = path
         self.node = kind.node
         self.process = kind.process
+        self._open: OpenRecord | None = None
+        """The error record still collecting continuation lines (tracebacks), if any."""
 
     def feed(self, block: str) -> list[ev.Event]:
         """Parse a block of complete lines (ends with a newline)."""
@@ -34,11 +36,14 @@ class Parser:
 
     def flush(self) -> list[ev.Event]:
         """No more lines for now: close any record still open."""
-        return []
+        if self._open is None:
+            return []
+        record, self._open = self._open, None
+        return [record.to_event(self.path)]
 
     @property
     def has_open_record(self) -> bool:
-        return False
+        return self._open is not None
 
 
 class OpenRecord:

@@ -34,13 +34,8 @@ TAIL_SCAN = 4096
 class FreeTextParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
-        self._open: OpenRecord | None = None
         self._in_frames = False
         self._last_at: float | None = None
-
-    @property
-    def has_open_record(self) -> bool:
-        return self._open is not None
 
     def feed(self, block: str) -> list[ev.Event]:
         out: list[ev.Event] = []
@@ -48,12 +43,6 @@ class FreeTextParser(Parser):
             self._scan_tracebacks(block, out)
         self._activity(block, out)
         return out
-
-    def flush(self) -> list[ev.Event]:
-        if self._open is None:
-            return []
-        record, self._open = self._open, None
-        return [record.to_event(self.path)]
 
     def _scan_tracebacks(self, block: str, out: list[ev.Event]) -> None:
         pos = 0

@@ -64,18 +64,7 @@ def _num(fields: dict[str, str], name: str) -> int | None:
 class SysLogParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
-        self._open: OpenRecord | None = None
         self._started = False
-
-    @property
-    def has_open_record(self) -> bool:
-        return self._open is not None
-
-    def flush(self) -> list[ev.Event]:
-        if self._open is None:
-            return []
-        record, self._open = self._open, None
-        return [record.to_event(self.path)]
 
     def feed(self, block: str) -> list[ev.Event]:
         out: list[ev.Event] = []

@@ -44,7 +44,6 @@ UNKNOWN = None
 class TimestampedParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
-        self._open: OpenRecord | None = None
         self._unparsed = 0
         self._unparsed_sample = ""
 
@@ -87,16 +86,6 @@ class TimestampedParser(Parser):
             out.append(ev.Unparsed(self.path, self._unparsed, self._unparsed_sample))
             self._unparsed = 0
         return out
-
-    def flush(self) -> list[ev.Event]:
-        if self._open is None:
-            return []
-        record, self._open = self._open, None
-        return [record.to_event(self.path)]
-
-    @property
-    def has_open_record(self) -> bool:
-        return self._open is not None
 
     def _count_unparsed(self, line: str) -> None:
         self._unparsed += 1
