@@ -110,6 +110,9 @@ class ErrorRecord:
     tier: int = 5
     """How directly the file reports occurrences (1 = one full traceback per failure). The same
     failure is often written to several files; a group counts only its best tier's reports."""
+    mini_batch: int | None = None
+    """The mini-batch that failed, when the record names it (v2 job_error.txt
+    `failed on mini batch 784 with error`)."""
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ _ATTEMPT_MASK = (1 << _ATTEMPT_BITS) - 1
 _SUCCEEDED = 1 << 12
 _FAILED = 1 << 13  # some attempt failed (mini-batch is failed unless it also succeeded)
 _UNNUMBERED = 1 << 14  # reported by a source that gives no attempt numbers
+_RETRIED = 1 << 15  # already counted in `retried` (two kinds of report can each show it)
 MAX_MINI_BATCH_ID = 50_000_000
 """Ids above this are not tracked in the array (a garbled id must not allocate gigabytes)."""
 
@@ -58,18 +59,23 @@ class MiniBatchLedger:
         if attempt is None:
             # A report without attempt numbers (processed_tasks.csv) only says "done at least
             # once": it counts if it is the first news of this mini-batch, whichever file
-            # with numbered attempts arrives before or after it.
-            if known:
+            # with numbered attempts arrives before or after it. One exception: a success
+            # of a mini-batch known only as failed is news (a retry succeeded), and cannot be
+            # the attempt already counted, which failed.
+            if known and not (ok and old & _FAILED and not old & _SUCCEEDED):
                 return out
             new = old | _UNNUMBERED
+            retried_now = bool(known)
         else:
             bit = 1 << (min(max(attempt, 1), _ATTEMPT_BITS) - 1)
             if seen & bit:
                 return out
             new = old | bit
-            if seen and not (seen & (seen - 1)):  # one numbered attempt before: now retried
-                out.newly_retried = True
-                self.retried += 1
+            retried_now = bool(seen)  # a second numbered attempt
+        if retried_now and not old & _RETRIED:
+            new |= _RETRIED
+            out.newly_retried = True
+            self.retried += 1
         out.new_attempt = True
         if not known:
             out.newly_processed = True

@@ -49,9 +49,16 @@ class Parser:
 class OpenRecord:
     """An error record being collected: head line plus continuation lines, bounded."""
 
-    __slots__ = ("head", "lines", "chars", "dropped", "at", "node", "process")
+    __slots__ = ("head", "lines", "chars", "dropped", "at", "node", "process", "mini_batch")
 
-    def __init__(self, head: str, at: float | None, node: str | None, process: str | None):
+    def __init__(
+        self,
+        head: str,
+        at: float | None,
+        node: str | None,
+        process: str | None,
+        mini_batch: int | None = None,
+    ):
         self.head = head
         self.lines: list[str] = []
         self.chars = len(head)
@@ -59,6 +66,7 @@ class OpenRecord:
         self.at = at
         self.node = node
         self.process = process
+        self.mini_batch = mini_batch
 
     def extend(self, text: str) -> None:
         """Add continuation lines (a block of them, newline separated)."""
@@ -76,7 +84,9 @@ class OpenRecord:
         text = "\n".join([self.head, *lines])
         if self.dropped:
             text += f"\n… {self.dropped} more lines not kept"
-        return ev.ErrorRecord(text, self.at, path, self.node, self.process, self.dropped)
+        return ev.ErrorRecord(
+            text, self.at, path, self.node, self.process, self.dropped, mini_batch=self.mini_batch
+        )
 
 
 def split_continuation(block: str) -> tuple[str, str]:

@@ -220,7 +220,60 @@ class CsvParser(Parser):
 _PROCESS_CELL = re.compile(
     r"^(?:(?P<node>[^/:\s]+)[/:\s_]+)?(?P<proc>process\d+|Process-\d+)$", re.IGNORECASE
 )
-_OK_STATUSES = frozenset({"RUN_DONE", "SUCCEEDED", "DONE"})
+OK, FAILED, FAILED_UNNUMBERED, PICKED, LIFECYCLE = "ok", "failed", "poisoned", "picked", "life"
+STATUSES: dict[str, str] = {
+    # processed_mini-batches.csv (2020+): the doc table (D3) and the widget code (C3)
+    "RUN_DONE": OK,
+    "RUN_EXCEPTION": FAILED,
+    "RUN_TIMEOUT": FAILED,
+    "LOAD_TIMEOUT": FAILED,  # the mini-batch could not be loaded in time: a failed attempt
+    "LOAD_DONE": LIFECYCLE,
+    # <proc>.task.csv (2019/2020): `ProgressStatus` enum names (I7 real; C2 progress_status)
+    "ENTRY_SCRIPT_RUN_DONE": OK,
+    "TASK_PROCESSED": OK,  # unless its Failed column says otherwise (see on_row)
+    "ENTRY_SCRIPT_RUN_EXCEPTION": FAILED,
+    "ENTRY_SCRIPT_RUN_TIMEOUT": FAILED,
+    "TASK_PROCESS_TIMEOUT": FAILED,
+    # "poisoned on the fourth pick up" (C2): given up, not run again, so not an attempt of
+    # its own; it fails the mini-batch if nothing else reported it
+    "TASK_POISONED": FAILED_UNNUMBERED,
+    "TASK_PICKED": PICKED,
+    "ENTRY_SCRIPT_INIT_START": LIFECYCLE,
+    "ENTRY_SCRIPT_INIT_DONE": LIFECYCLE,
+    "ENTRY_SCRIPT_INIT_EXCEPTION": LIFECYCLE,
+    "ENTRY_SCRIPT_INIT_TIMEOUT": LIFECYCLE,
+    "ENTRY_SCRIPT_RUN_START": LIFECYCLE,
+    "ENTRY_SCRIPT_SHUTDOWN_START": LIFECYCLE,
+    "ENTRY_SCRIPT_SHUTDOWN_DONE": LIFECYCLE,
+    "ENTRY_SCRIPT_SHUTDOWN_EXCEPTION": LIFECYCLE,
+    "ENTRY_SCRIPT_SHUTDOWN_TIMEOUT": LIFECYCLE,
+}
+"""Every Status value known from evidence, and what it means. Any other value is counted as
+unparsed: guessing would put a wrong number on the screen."""
+_ENUM_VALUES = {
+    "11": "ENTRY_SCRIPT_INIT_START", "12": "ENTRY_SCRIPT_INIT_EXCEPTION",
+    "13": "ENTRY_SCRIPT_INIT_TIMEOUT", "14": "ENTRY_SCRIPT_INIT_DONE",
+    "21": "ENTRY_SCRIPT_RUN_START", "22": "ENTRY_SCRIPT_RUN_EXCEPTION",
+    "23": "ENTRY_SCRIPT_RUN_TIMEOUT", "24": "ENTRY_SCRIPT_RUN_DONE",
+    "31": "ENTRY_SCRIPT_SHUTDOWN_START", "32": "ENTRY_SCRIPT_SHUTDOWN_EXCEPTION",
+    "33": "ENTRY_SCRIPT_SHUTDOWN_TIMEOUT", "34": "ENTRY_SCRIPT_SHUTDOWN_DONE",
+    "50": "TASK_PICKED", "51": "TASK_POISONED", "60": "TASK_PROCESS_TIMEOUT",
+    "99": "TASK_PROCESSED",
+}  # fmt: skip
+"""`ProgressStatus` is an IntEnum (C2) written with `str(status)`: on Python 3.11+ that is the
+number, not the name. The numbers are the enum's own values."""
+_STATUS_PREFIX = "PROGRESSSTATUS."
+
+
+def status_meaning(raw: str) -> tuple[str, str | None]:
+    """(normalised status, meaning); meaning None = unknown status, '' = no status at all."""
+    status = raw.strip().upper()
+    if not status:
+        return "", ""
+    if status.startswith(_STATUS_PREFIX):
+        status = status[len(_STATUS_PREFIX) :]
+    status = _ENUM_VALUES.get(status, status)
+    return status, STATUSES.get(status)
 
 
 class AttemptsCsvParser(CsvParser):
@@ -261,21 +314,35 @@ class AttemptsCsvParser(CsvParser):
             raw_error,
         ) = self.values(row)
         mb = to_int(raw_id)
-        status = raw_status.strip().upper()
+        status, meaning = status_meaning(raw_status)
         start = parse_stamp(raw_start.strip())
         elapsed = to_float(raw_elapsed)
         at = start + elapsed if start is not None and elapsed is not None else start
         node, process = self._who(raw_node, raw_process)
-        if mb is None:
-            if node and at is not None:
-                out.append(ev.Activity(node, process, at))  # lifecycle rows (INIT_START, ...)
+        if meaning is None:
+            self._unparsed(",".join(row))  # a status never seen: counted, not guessed
             return
-        if status and not status.startswith("RUN_") and status not in _OK_STATUSES:
+        if meaning == LIFECYCLE or mb is None:
             if node and at is not None:
-                out.append(ev.Activity(node, process, at))
+                out.append(ev.Activity(node, process, at))  # INIT_START, ... (no mini-batch)
+            message = raw_error[:MAX_CELL].strip()
+            if message and status.endswith(("_EXCEPTION", "_TIMEOUT")):  # init() failed
+                out.append(ev.ErrorRecord(message, at, self.path, node, process))
+            return
+        if meaning == PICKED:
+            if node and process:
+                out.append(ev.Picked(mb, node, process, start))
             return
         failed_items = to_int(raw_failed)
-        ok = status in _OK_STATUSES if status else not failed_items
+        if meaning == OK:
+            ok = not failed_items if status == "TASK_PROCESSED" else True
+        elif meaning == "":
+            ok = not failed_items  # processed_tasks.csv has no Status column
+        else:
+            ok = False
+        attempt = to_int(raw_attempt)
+        if meaning == FAILED_UNNUMBERED:
+            attempt, node, process = None, None, None
         out.append(
             ev.Attempt(
                 mb,
@@ -283,7 +350,7 @@ class AttemptsCsvParser(CsvParser):
                 at,
                 node,
                 process,
-                to_int(raw_attempt),
+                attempt,
                 to_int(raw_total),
                 to_int(raw_succeeded),
                 failed_items,

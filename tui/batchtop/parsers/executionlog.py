@@ -1,6 +1,10 @@
 """logs/azureml/executionlogs.txt: the pipeline parent's log, what `az ml job stream` shows.
 
-`[2023-05-16 22:00:01Z] Job is running, job runstatus is Running` and friends.
+`[2023-05-16 22:00:01Z] Job is running, job runstatus is Running` and friends (evidence.md
+I10, R2). `Job finished, job RunId is …` is NOT success: in
+Azure/MachineLearningNotebooks#1194 it is followed by `Failed to update outputs and mark job
+as failed.` It only says the job ended; the status comes from the runstatus lines, a
+`Job failed` line, or another file. Lines of any other shape are counted as unparsed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,11 @@ from batchtop.parsers.timestamped import HeadResult, TimestampedParser
 
 _RUNSTATUS = re.compile(r"job runstatus is (\w+)")
 _FAILED = re.compile(r"Job failed, job RunId is (\S+?)\.? Error: (.*)$")
+_MARK_FAILED = re.compile(r"Failed to update outputs and mark job as failed")
+_QUIET = ("Submitting ", "Job finished", "Completing processing run id")
+"""Known lines that carry no status: `Submitting 2 runs, first five are: …` (R2),
+`Completing processing run id …` and `Job finished, job RunId is …` (I10; the job ended,
+which way is told elsewhere)."""
 
 
 def error_message(text: str) -> str:
@@ -38,9 +47,17 @@ class ExecutionLogParser(TimestampedParser):
             return HeadResult(
                 [ev.StatusHint("Failed", at), ev.Verdict(error_message(m.group(2)), at)]
             )
-        if message.startswith("Job finished"):
-            return HeadResult([ev.StatusHint("Completed", at)])
-        return HeadResult()
+        if _MARK_FAILED.search(message):
+            return HeadResult(_marked_failed(at, message))
+        if message.startswith(_QUIET):
+            return HeadResult()
+        return None
 
     def on_loose_line(self, line: str) -> list[ev.Event]:
-        return []
+        if _MARK_FAILED.search(line):  # the issue shows it; whether it has a stamp, it does not
+            return _marked_failed(None, line)
+        return super().on_loose_line(line)
+
+
+def _marked_failed(at: float | None, text: str) -> list[ev.Event]:
+    return [ev.StatusHint("Failed", at), ev.Verdict(text.strip()[:1000], at)]

@@ -21,12 +21,14 @@ _STAMP_ANYWHERE = re.compile(r"\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?
 _LAST_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)", re.M)
 _EXIT_CODES = {
     42: "the batch job failed (runtime exit code 42)",
-    71: "process timeout (runtime exit code 71)",
-    72: "init() failed (runtime exit code 72)",
-    73: "some run() calls failed (runtime exit code 73)",
-    74: "all run() calls failed (runtime exit code 74)",
     82: "the job was stopped (runtime exit code 82)",
 }
+_NOT_A_JOB_RESULT = frozenset({41, 71, 72, 73, 74})
+"""Exit codes that say nothing about the job. 41: "Worker nodes exit with 41 to notify
+compute manager that it terminated independently. It is expected." (the v1 debug doc, D1).
+71-74 are the old runtime's *worker process* exit codes (process timeout, init() failed,
+some / all run() calls failed; C2 `EXIT_CODES_START_NEW_PROCESS`): a process is restarted,
+the job goes on. Only the leader's 0 / 42 (and 82, stopped) are job results."""
 _SYSTEM_EXIT = re.compile(r"^SystemExit: (\d{1,9})(?!\d)", re.M)
 TAIL_SCAN = 4096
 
@@ -114,7 +116,7 @@ class DriverLogParser(FreeTextParser):
             out.append(ev.StatusHint("Running", self._last_at))
         for m in _SYSTEM_EXIT.finditer(block):
             code = int(m.group(1))
-            if code == 0:
+            if code == 0 or code in _NOT_A_JOB_RESULT:
                 continue
             reason = _EXIT_CODES.get(code, f"the driver exited with code {code}")
             status = "Canceled" if code == 82 else "Failed"

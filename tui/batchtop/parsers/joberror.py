@@ -1,28 +1,37 @@
 """logs/job_error*.txt (v2 runtime): one record per process that failed, with its traceback.
 
-`The process001 on node 2 failed with error: Traceback (most recent call last):` then the
-traceback lines (no timestamp) up to the next timestamped line.
+Real records (evidence.md E1, E2):
+- `The process000 on node 0 failed with error: Traceback (most recent call last):`
+  (loading the entry script or init(); MicrosoftDocs/azure-docs#105903)
+- `The process001 on node 0 failed on mini batch 784 with error: Traceback ...`
+  (a run() failure; Azure/azure-sdk-for-python#31361)
+then the traceback lines (no timestamp) up to the next timestamped line. The file opens with a
+banner (`This file shows errors in loading, calling init() and calling run() of the entry
+script. An error here may not impact the job result. ...`): it says nothing about the job's
+status, so nothing here sets one. A head of any other shape is counted as unparsed.
 """
 
 from __future__ import annotations
 
 import re
 
-from batchtop import events as ev
 from batchtop.parsers.timestamped import HeadResult, TimestampedParser
 
-_WHO = re.compile(r"The (\S+) on node (\S+) failed with error:?\s?(.*)$")
+_WHO = re.compile(
+    r"The (\S+) on node (\S+) failed(?: on mini batch (\d{1,15}))? with error:?\s?(.*)$"
+)
+_BANNER = re.compile(r"^This file shows errors\b")
 
 
 class JobErrorParser(TimestampedParser):
     def on_head(self, at: float | None, message: str) -> HeadResult | None:
         m = _WHO.search(message)
         if m is None:
-            # the banner ("This file shows errors of loading, init() and run()...") and
-            # other prose: known, nothing to count
-            return HeadResult()
-        process, node, rest = m.groups()
-        return HeadResult(error_head=rest or message, node=node, process=process)
-
-    def on_loose_line(self, line: str) -> list[ev.Event]:
-        return []
+            return HeadResult() if _BANNER.match(message) else None
+        process, node, mini_batch, rest = m.groups()
+        return HeadResult(
+            error_head=rest or message,
+            node=node,
+            process=process,
+            mini_batch=int(mini_batch) if mini_batch else None,
+        )

@@ -126,23 +126,64 @@ class OverviewParser(TimestampedParser):
         return interpret_overview_message(at, message)
 
 
-_RESULT_FAILED = re.compile(r"\b(fail|failed|failure|error|exceed)", re.IGNORECASE)
-_RESULT_OK = re.compile(r"\b(succeeded|success|completed|finished successfully)\b", re.IGNORECASE)
+_RESULT_FAILURE_TEMPLATES = (
+    "There is no succeeded mini batch item returned from run()",
+    "The master role failed",
+    "No temp file found",
+)
+"""The only failure wordings job_result.txt is trusted with, besides the threshold message
+(`_THRESHOLD`): each is a real job-level failure text (evidence.md O9). No public sample of
+job_result.txt exists, so a bare keyword ("fail", "error") never decides anything: a success
+summary such as `100 succeeded, 0 failed` holds both."""
+_RESULT_OK = re.compile(r"\b(?:completed|succeeded)\b", re.IGNORECASE)
+_RESULT_NEGATED = re.compile(r"\b(?:not|no|never|none|without|un\w+)\b|n't\b", re.IGNORECASE)
+_RESULT_POINTER = re.compile(
+    r"^(?:(?:Please check|You can check) (?:[^.]|\.(?!\s|$))*\.+\s*)+$", re.IGNORECASE
+)
+"""`Please check logs for error. You can check logs/readme.txt for the layout of logs.`:
+pointers to other files, the runtime's real phrasing (evidence.md I5, I6). Nothing to count."""
 
 
 class JobResultParser(TimestampedParser):
-    """logs/job_result.txt: the runtime's final word. Its wording is the verdict."""
+    """logs/job_result.txt: the runtime's final word, read by known templates only.
+
+    Known failure templates (threshold, no succeeded item, master role failed, no temp file)
+    mean Failed with that line as the verdict; `All N mini batches have been processed` and
+    an unnegated `completed`/`succeeded` mean Completed. Any other line is shown as the
+    verdict text (the weakest kind, so a known reason from any file wins), counted as
+    unparsed, and sets no status: the file's real wording has never been seen publicly.
+    Lines without a timestamp are read the same way (the file may have none at all), unless
+    they continue a failure record (its traceback).
+    """
+
+    _after_failure = False
+    """The last record was a failure template: lines without a timestamp are its detail
+    (a traceback), not lines of their own."""
 
     def on_head(self, at: float | None, message: str) -> HeadResult | None:
-        known = interpret_overview_message(at, message)
-        if known is not None and known.events:
-            return known
-        text = message.strip()
-        if _RESULT_FAILED.search(text):
-            return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(text, at)])
-        if _RESULT_OK.search(text):
-            return HeadResult([ev.StatusHint("Completed", at)])
-        return HeadResult()
+        return self._interpret(at, message.strip())
 
     def on_loose_line(self, line: str) -> list[ev.Event]:
-        return []  # pointers to other files ("please check logs/job_error.txt"): nothing to count
+        text = line.strip()
+        if not text or self._after_failure:
+            return []
+        result = self._interpret(None, text)
+        if result.unparsed:
+            self._count_unparsed(line)
+        return result.events
+
+    def _interpret(self, at: float | None, text: str) -> HeadResult:
+        self._after_failure = False
+        if not text or _RESULT_POINTER.match(text):
+            return HeadResult()
+        if _THRESHOLD.search(text) or any(p in text for p in _RESULT_FAILURE_TEMPLATES):
+            self._after_failure = True
+            return HeadResult([ev.StatusHint("Failed", at), ev.Verdict(text[:1000], at, 3)])
+        m = _ALL_DONE.search(text)
+        if m:
+            n = int(m.group(1))
+            return HeadResult([ev.Progress(n, n, at), ev.StatusHint("Completed", at)])
+        if _RESULT_OK.search(text) and not _RESULT_NEGATED.search(text):
+            return HeadResult([ev.StatusHint("Completed", at)])
+        # Unknown wording: shown (the user should read it) but never a status or a count.
+        return HeadResult([ev.Verdict(text[:1000], at, 1)], unparsed=True)

@@ -20,7 +20,7 @@ _HEAD = re.compile(r"^\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?)\]?\s?
 class HeadResult:
     """What a record's first line meant: events now, and whether to collect its traceback."""
 
-    __slots__ = ("events", "error_head", "node", "process")
+    __slots__ = ("events", "error_head", "node", "process", "unparsed", "mini_batch")
 
     def __init__(
         self,
@@ -28,6 +28,8 @@ class HeadResult:
         error_head: str | None = None,
         node: str | None = None,
         process: str | None = None,
+        unparsed: bool = False,
+        mini_batch: int | None = None,
     ):
         self.events = events or []
         self.error_head = error_head
@@ -35,6 +37,11 @@ class HeadResult:
         self.node = node
         self.process = process
         """Where the error happened, when the line says (else the file's own node/process)."""
+        self.unparsed = unparsed
+        """The line's wording is unknown: counted as unparsed even though `events` (such as
+        the text shown as a verdict) are still applied."""
+        self.mini_batch = mini_batch
+        """The mini-batch the error record is about, when the line names it."""
 
 
 UNKNOWN = None
@@ -74,6 +81,8 @@ class TimestampedParser(Parser):
             if result is None:
                 self._count_unparsed(line)
                 continue
+            if result.unparsed:
+                self._count_unparsed(line)
             out.extend(result.events)
             if result.error_head is not None:
                 self._open = OpenRecord(
@@ -81,6 +90,7 @@ class TimestampedParser(Parser):
                     at,
                     result.node or self.node,
                     result.process or self.process,
+                    result.mini_batch,
                 )
         if self._unparsed:
             out.append(ev.Unparsed(self.path, self._unparsed, self._unparsed_sample))
