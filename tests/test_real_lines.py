@@ -160,6 +160,7 @@ def test_job_error_run_failure_on_mini_batch_is_an_error_of_that_process():
     snap = snap_of({"logs/job_error.txt": JOB_ERROR_I4})
     (group,) = snap.errors
     assert group.where == ("0/process001",)
+    assert group.mini_batches == (784,)
     assert group.signature == "ValueError: could not convert string to float: '…'"
     assert snap.status == "NotStarted"  # "An error here may not impact the job result" (I3)
 

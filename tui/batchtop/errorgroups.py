@@ -92,6 +92,8 @@ class ErrorGroup:
     files: dict[str, int] = field(default_factory=dict)
     last_text: str = ""
     last_path: str = ""
+    mini_batches: dict[int, None] = field(default_factory=dict)
+    """Mini-batches this error struck, where the record names one (the first MAX_PLACES)."""
     _newest: tuple[float, str] | None = None
     _oldest: tuple[float, str] | None = None
 
@@ -147,6 +149,7 @@ class ErrorBook:
         node: str | None,
         process: str | None,
         tier: int = 5,
+        mini_batch: int | None = None,
     ) -> ErrorGroup:
         signature, human = signature_of(text)
         group = self.groups.get(signature)
@@ -159,6 +162,8 @@ class ErrorBook:
                 self.groups[signature] = group
         place = "/".join(p for p in (node, process) if p) or path
         group.add(text, human, at, place, path, tier)
+        if mini_batch is not None and len(group.mini_batches) < MAX_PLACES:
+            group.mini_batches[mini_batch] = None
         return group
 
     @property

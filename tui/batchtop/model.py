@@ -277,7 +277,7 @@ class JobState:
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:
-        self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier)
+        self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier, e.mini_batch)
         if e.node:
             self._touch(e.node, e.process, e.at)
         self._seen(e.at)
@@ -412,6 +412,7 @@ class JobState:
                 files=tuple(g.files),
                 traceback=g.last_text,
                 path=g.last_path,
+                mini_batches=tuple(g.mini_batches),
             )
             for g in groups
         ]

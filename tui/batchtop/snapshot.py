@@ -69,6 +69,8 @@ class ErrorView:
     """Full text of the latest occurrence (message and traceback)."""
     path: str
     """File the latest occurrence came from."""
+    mini_batches: tuple[int, ...] = ()
+    """Mini-batches it struck, where the logs name them (bounded)."""
 
 
 @dataclass(frozen=True, slots=True)
