@@ -204,7 +204,8 @@ def test_failed_job_exceeds_its_threshold(tmp_path: Path, era: str) -> None:
     assert (tmp_path / driver).read_text().rstrip().endswith("SystemExit: 42")
     if era == "v2":
         assert truth.verdict in (tmp_path / "logs/job_result.txt").read_text()
-        assert "failed with error: Traceback" in (tmp_path / "logs/job_error.txt").read_text()
+        job_error = (tmp_path / "logs/job_error.txt").read_text()
+        assert re.search(r"failed on mini batch \d+ with error: Traceback", job_error)
 
 
 @pytest.mark.parametrize("era", ERAS)
@@ -247,7 +248,7 @@ def test_report_csv_of_2020_and_task_csv(tmp_path: Path) -> None:
     sys_logs = (tmp_path / "logs/sys/worker" / report[0]["Ip Address"]).glob("*.txt")
     assert any(f"|{pid}|" in p.read_text() for p in sys_logs)
     task_rows = rows(tmp_path, "logs/sys/worker/10.0.0.4/process000.task.csv")
-    attempts = [r for r in task_rows if r["Status"].startswith("RUN_")]
+    attempts = [r for r in task_rows if r["Status"].startswith("ENTRY_SCRIPT_RUN_")]
     assert len(attempts) == truth.processes["10.0.0.4"]["process000"].processed
 
 

@@ -64,6 +64,13 @@ METRICS_TICK = 30.0
 MASTER_PID = 42
 NA6 = "N/A,N/A,N/A,N/A,N/A,N/A"  # the six numeric columns of a task.csv row without a task
 THREAD_BASE = 139967160071936
+TASK_DONE, TASK_EXCEPTION, TASK_TIMEOUT = (
+    "ENTRY_SCRIPT_RUN_DONE",
+    "ENTRY_SCRIPT_RUN_EXCEPTION",
+    "ENTRY_SCRIPT_RUN_TIMEOUT",
+)
+"""The Status of a <proc>.task.csv row: the runtime's `ProgressStatus` enum names (I7, C2),
+never plain RUN_DONE (that is processed_mini-batches.csv's spelling)."""
 
 
 def worker_pid(w: int) -> int:
@@ -281,7 +288,7 @@ def _error_records(plan: Plan) -> Iterator[tuple[int, str, str, list[str]]]:
         if plan.a_status[idx] == EXCEPTION:
             w = plan.a_worker[idx]
             kind, text = plan.errors[plan.a_err[idx]]
-            tb = traceback_lines(kind, text, wd, site)
+            tb = traceback_lines(kind, text, wd, site, plan.cfg.era)
             yield idx, plan.nodes[w // per], plan.procs[w % per], tb
 
 
@@ -295,16 +302,19 @@ def _error_summary(plan: Plan) -> Iterator[Record]:
 
 
 def _job_error(plan: Plan) -> Iterator[Record]:
-    """v2 logs/job_error.txt: a banner, then one record + traceback per failed run()."""
+    """v2 logs/job_error.txt: the real banner (I3), then one real-shaped record (I4) plus its
+    traceback per failed run()."""
     path, iso = plan.layout.job_error or "", plan.stamps.iso
     text = (
-        f"{iso(1.0)} This file shows the errors of loading the entry script, init() and run(). "
-        "Check logs/user/error/ for the errors of each process.\n"
+        f"{iso(1.0)} This file shows errors in loading, calling init() and calling run() of the"
+        " entry script. An error here may not impact the job result. Please check"
+        ' "job_result.txt" for the job result.\n'
     )
     yield 1.0, path, text
     for idx, node, proc, tb in _error_records(plan):
         t = plan.a_end[idx] + 0.01
-        head = f"{iso(t)} The {proc} on node {node} failed with error: {tb[0]}\n"
+        mb = plan.a_mb[idx]
+        head = f"{iso(t)} The {proc} on node {node} failed on mini batch {mb} with error: {tb[0]}\n"
         yield t, path, head + "\n".join(tb[1:]) + "\n"
 
 
@@ -367,7 +377,7 @@ def _worker(plan: Plan, w: int) -> Iterator[Record]:  # noqa: C901 - one process
     task_path = lay.task_csv.format(**names) if lay.task_csv else None
     v = lay.sys_variant
     info = sys_prefix(v, "INFO", pid, thread, "worker", "process_mini_batch")
-    warn = sys_prefix(v, "WARNING", pid, thread, "worker", "check_timeout")
+    warn = sys_prefix(v, "ERROR", pid, thread, "worker", "check_timeout")  # ERROR as in I1
     error = sys_prefix(v, "ERROR", pid, thread, "worker", "handle_error")
     user_err = f"|ERROR|{pid}|{thread}|"
     wd, site = _dirs(plan)
@@ -425,19 +435,19 @@ def _worker(plan: Plan, w: int) -> Iterator[Record]:  # noqa: C901 - one process
             )
             yield e, sys_path, text
             yield e, log_path, f"{ce} - score - INFO - Scored {n} items in {el:.2f} seconds.\n"
-            row_tail = f"{n},{n},0,{el:.3f},{el * 0.93:.3f},{el * 0.88:.3f},RUN_DONE,"
+            row_tail = f"{n},{n},0,{el:.3f},{el * 0.93:.3f},{el * 0.88:.3f},{TASK_DONE},"
         elif status == TIMEOUT:
             text = (
                 f"{ce}{warn}Stop for run() unable to finish within {timeout_s} seconds for "
                 f'{{"agent": "{proc}", "task_id": {mb}, "dequeue_count": {k}, "total": {n}, '
-                f'"succeeded": 0, "method": "run"}}\n'
+                f'"succeeded": 0, "method": "run", "exc_type": ""}}\n'
             )
             yield e, sys_path, text
-            row_tail = f"{n},0,{n},{el:.3f},{el * 0.93:.3f},{el * 0.88:.3f},RUN_TIMEOUT,"
+            row_tail = f"{n},0,{n},{el:.3f},{el * 0.93:.3f},{el * 0.88:.3f},{TASK_TIMEOUT},"
         else:
             kind, text = errors[a_err[idx]]
             exc = ERROR_KINDS[kind][0]
-            tb = "\n".join(traceback_lines(kind, text, wd, site))
+            tb = "\n".join(traceback_lines(kind, text, wd, site, cfg.era))
             text = (
                 f'{ce}{error}Failed to process {{"id": {mb}, "dequeue_count": {k}, '
                 f'"minibatch": [{_files_json(plan, mb, n)}], "total": {n}}} with error '
@@ -451,7 +461,7 @@ def _worker(plan: Plan, w: int) -> Iterator[Record]:  # noqa: C901 - one process
             yield e, err_path, text
             yield e, log_path, f"{ce} - score - ERROR - Scoring failed: {exc}: {text}\n"
             row_tail = (
-                f"{n},0,{n},{el:.3f},{el * 0.93:.3f},{el * 0.88:.3f},RUN_EXCEPTION,"
+                f"{n},0,{n},{el:.3f},{el * 0.93:.3f},{el * 0.88:.3f},{TASK_EXCEPTION},"
                 + csv_field(f"{exc}: {text}")
             )
         if task_path:

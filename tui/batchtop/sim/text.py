@@ -3,13 +3,275 @@
 Everything here is about *spelling*: the runtime changed file names, sys-log field layouts and
 overview wording between eras, and batchtop must recognise all of them. Keeping the spelling
 in one module makes it easy to compare with docs/formats and with the parsers.
+
+`WORDING` below is the one place that says, for every message the simulator writes, whether
+the wording is real (a public log line), from the old public runtime code or docs, or
+invented. The simulator writes the real wording wherever evidence exists
+(../shared/formats/evidence.md); tests/test_sim_wording.py fails if it writes a message that
+this table does not list.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+# --------------------------------------------------------------------------- provenance
+
+REAL = "real"
+"""Seen verbatim in a public log (issue threads): the source ids of evidence.md."""
+CODE = "code"
+"""A template of the old public runtime code (about 2020, C2) or the docs, never seen in a
+real log: the wording of that era, maybe not of later ones."""
+INVENTED = "invented"
+"""No public evidence at all: batchtop's own guess. A parser must not rest a count on it
+alone (see docs/assumptions.md for what happens when real logs differ)."""
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One message shape the simulator writes, and where its wording comes from."""
+
+    where: str  # which files: overview, job_result, job_error, master, worker, driver, ...
+    pattern: str  # regex of the message (after the timestamp and sys-log prefix)
+    provenance: str  # REAL, CODE or INVENTED
+    source: str  # evidence.md source ids, or why it is invented
+    parsed: str = ""  # what batchtop reads from it ("" = nothing, only a sign of life)
+
+
+_J = r"\{.*\}"  # a JSON descriptor
+WORDING: tuple[Wording, ...] = (
+    # overview (job_progress_overview.*.txt; overview.txt before Sep 2020)
+    Wording("overview", r"Start the simulator\.", REAL, "I1"),
+    Wording("overview", r"Start scheduling\.", CODE, "C2 (old eras)"),
+    Wording("overview", r"The overviewer on \S+ (started|stopped)\.", REAL, "I1, I2"),
+    Wording("overview", r"No task has been processed yet\.", REAL, "I1"),
+    Wording(
+        "overview",
+        r"Scheduling finished\. Scheduled \d+ mini batches in \d+ seconds\. "
+        r"There are \d+ tasks with \d+ items\.",
+        REAL,
+        "I1",
+        "total, items total",
+    ),
+    Wording(
+        "overview",
+        r"Scheduling finished\. Scheduled \d+ mini batches with \d+ items in \d+ seconds\.",
+        CODE,
+        "C2",
+        "total, items total",
+    ),
+    Wording("overview", r"Scheduled \d+ mini batches in \d+ seconds\.", CODE, "C2", "scheduling"),
+    Wording("overview", r"Processed \d+ mini batches\.", CODE, "C2", "processed"),
+    Wording(
+        "overview",
+        r"Processed \d+ of \d+ mini batches in \S+\. Estimated remaining time \S+\.",
+        REAL,
+        "I1, I2",
+        "processed, total, runtime ETA",
+    ),
+    Wording(
+        "overview",
+        r"Processed \d+ of \d+ mini batches in \S+\. Estimate remaining \S+\.",
+        CODE,
+        "C2",
+        "processed, total, runtime ETA",
+    ),
+    Wording("overview", r"All \d+ mini batches have been processed\.", CODE, "C2", "Completed"),
+    Wording("overview", r"Progress update stopped for reasons: \[.*\]\.", CODE, "C2", "status"),
+    Wording(
+        "overview",
+        r"The number of failed items is \d+, which exceeds error threshold -?\d+\.",
+        CODE,
+        "C2 (O7: no real line)",
+        "Failed + verdict",
+    ),
+    Wording(
+        "overview",
+        r"There are \d+ temp files to concatenate\. Total size is [\d.]+ MB\.",
+        CODE,
+        "C2",
+    ),
+    Wording("overview", r"Finished concatenating \d+ files in \S+\.", CODE, "C2"),
+    # job_result.txt: no public sample at all (evidence.md section 2)
+    Wording(
+        "job_result",
+        r"All \d+ mini batches have been processed\.",
+        CODE,
+        "C2 (overview wording; its use in job_result.txt is a guess)",
+        "Completed",
+    ),
+    Wording(
+        "job_result",
+        r"The job completed successfully\.",
+        INVENTED,
+        "no public job_result.txt (R2)",
+        "Completed",
+    ),
+    Wording(
+        "job_result",
+        r"The number of failed items is \d+, which exceeds error threshold -?\d+\.",
+        CODE,
+        "C2 (its use in job_result.txt is a guess)",
+        "Failed + verdict",
+    ),
+    Wording(
+        "job_result",
+        r"Please check logs/job_error\.txt for the errors\. "
+        r"You can check logs/readme\.txt for the layout of logs\.",
+        INVENTED,
+        "the second sentence is real (I5, I6); the first and its place are a guess",
+    ),
+    # job_error.txt (v2)
+    Wording(
+        "job_error",
+        r"This file shows errors in loading, calling init\(\) and calling run\(\) of the entry "
+        r"script\. An error here may not impact the job result\. Please check "
+        r'"job_result\.txt" for the job result\.',
+        REAL,
+        "I3",
+    ),
+    Wording(
+        "job_error",
+        r"The process\d+ on node \S+ failed on mini batch \d+ with error: "
+        r"Traceback \(most recent call last\):",
+        REAL,
+        "I4",
+        "error record of that node/process and mini-batch",
+    ),
+    # master role / master.txt
+    Wording("master", r"Start the master role on node \S+\.", INVENTED, "no public line"),
+    Wording(
+        "master",
+        r"\S+: setting job stage to [A-Z_]+(, reason: .*|\.)",
+        CODE,
+        "shape real (D3 sample); these stage names and reasons are guesses",
+    ),
+    Wording(
+        "master",
+        r"Scheduled \d+ mini batches in \d+ seconds\.",
+        CODE,
+        "C2 overview wording; in the master log a guess",
+    ),
+    Wording("master", r"Node \S+ is lost\.", INVENTED, "no public line"),
+    Wording("master", r"Failed to set task visible because of \(\d+, \d+\)\.", REAL, "I1", "error"),
+    Wording(
+        "master",
+        r"The master role failed with error: .*",
+        REAL,
+        "I6 (seen inside the job error, not in master_role.txt)",
+        "Failed + verdict",
+    ),
+    # worker sys logs (sys/node/<n>/<proc>.txt, sys/worker/<ip>/<proc>.txt)
+    Wording("worker", r"Setting job stage to [A-Z]+\.", INVENTED, "no public line"),
+    Wording("worker", r"Start worker \S+ on node \S+, pid \d+\.", INVENTED, "no public line"),
+    Wording("worker", r"stderr: terminate called without an active exception", REAL, "I1", "noise"),
+    Wording("worker", r"init\(\) finished in [\d.]+ seconds\.", INVENTED, "no public line"),
+    Wording(
+        "worker",
+        rf"Start processing mini batch {_J}\.",
+        INVENTED,
+        "S3: the docs name the content, no line shows the words",
+        "current mini-batch of a process",
+    ),
+    Wording(
+        "worker",
+        rf"Processed mini batch {_J}\.",
+        INVENTED,
+        "S3: no public line; the old code logs other words at DEBUG only",
+        "attempts per process (also counted from the CSV reports)",
+    ),
+    Wording(
+        "worker",
+        rf"Failed to process {_J} with error .*",
+        REAL,
+        "I5 (the descriptor's `total` key is a guess)",
+        "failed attempt + error record",
+    ),
+    Wording(
+        "worker",
+        rf"Stop for run\(\) unable to finish within \d+ seconds for {_J}",
+        REAL,
+        "I1",
+        "failed attempt + error record",
+    ),
+    Wording(
+        "worker",
+        r"Save checkpoint for folder \S+, offset \d+, task_id \d+, total_items \d+, "
+        r"finished=True\.",
+        INVENTED,
+        "no public line",
+    ),
+    Wording("worker", r"Worker \S+ exits\.", INVENTED, "no public line"),
+    # user error files
+    Wording(
+        "user_error",
+        rf"run\(\) raised an exception for mini batch {_J}\.",
+        INVENTED,
+        "no public line (the traceback after it is what is read)",
+        "error record (its traceback)",
+    ),
+    Wording(
+        "user_error_summary",
+        r"\S+ \S+: mini batch \d+ \(attempt \d+\) failed: .*",
+        INVENTED,
+        "no public sample of logs/user/error.txt",
+    ),
+    # driver (70_driver_log.txt, user_logs/std_log_<i>.txt)
+    Wording("driver", r"Azure Machine Learning Batch Inference Start", REAL, "I9", "Running"),
+    Wording(
+        "driver",
+        r"Azure Machine Learning Batch Inference End",
+        INVENTED,
+        "named by the field guide, not in evidence.md",
+    ),
+    Wording(
+        "driver",
+        r"Entry script: \S+, mini_batch_size: \d+, error_threshold: -?\d+, node: \S+",
+        INVENTED,
+        "no public line",
+    ),
+    Wording("driver", r"Start \d+ worker processes on node \S+\.", INVENTED, "no public line"),
+    Wording(
+        "driver",
+        r"The number of failed items is \d+, which exceeds error threshold -?\d+\.",
+        CODE,
+        "C2 wording; that the driver repeats it before SystemExit is a guess",
+    ),
+    # Status column of the CSV reports
+    Wording("report_status", r"RUN_DONE|RUN_EXCEPTION|RUN_TIMEOUT", CODE, "D3, C3", "attempts"),
+    Wording(
+        "task_status",
+        r"ENTRY_SCRIPT_INIT_START",
+        REAL,
+        "I7",
+    ),
+    Wording(
+        "task_status",
+        r"ENTRY_SCRIPT_INIT_DONE|ENTRY_SCRIPT_RUN_(DONE|EXCEPTION|TIMEOUT)",
+        CODE,
+        "C2 progress_status / worker_progress_report",
+        "attempts",
+    ),
+    Wording(
+        "report_process",
+        r"\S+/(process\d+|Process-\d+)",
+        INVENTED,
+        "C-3: D3 says `Process` is the process name; the `node/` part is a guess",
+        "node and process of an attempt",
+    ),
+)
+
+
+def wording_of(where: str, message: str) -> Wording | None:
+    """The WORDING entry a simulated message of `where` matches (None: not listed)."""
+    for w in WORDING:
+        if w.where == where and re.fullmatch(w.pattern, message):
+            return w
+    return None
+
 
 # --------------------------------------------------------------------------- timestamps
 
@@ -271,14 +533,27 @@ def error_key(kind: int) -> str:
     return f"{exc}: {shape}"
 
 
-def traceback_lines(kind: int, message: str, wd: str, site: str) -> list[str]:
+RUNTIME_FRAMES = {
+    # I4 (azure-sdk-for-python#31361): the v2 runtime's real frame. Its source line is not in
+    # the evidence: the code line under it is invented.
+    "v2": (
+        '  File "{wd}/driver/azureml_user/parallel_run/payload_thread.py", line 294, in '
+        "process_task",
+        "    result = self.task_processor.process_mini_batch(mini_batch)",
+    ),
+    # older eras: invented (no public traceback of the v1 runtime's frames)
+    "v1": (
+        '  File "{wd}/driver/azureml_user/parallel_run/job.py", line 108, in run',
+        "    result = self.entry_script.run(mini_batch)",
+    ),
+}
+
+
+def traceback_lines(kind: int, message: str, wd: str, site: str, era: str = "v1") -> list[str]:
     """A real-looking Python traceback (runtime frame, user frames, exception line)."""
     exc, _, frames = ERROR_KINDS[kind]
-    lines = [
-        "Traceback (most recent call last):",
-        f'  File "{wd}/driver/azureml_user/parallel_run/job.py", line 108, in run',
-        "    result = self.entry_script.run(mini_batch)",
-    ]
+    frame, code = RUNTIME_FRAMES["v2" if era == "v2" else "v1"]
+    lines = ["Traceback (most recent call last):", frame.format(wd=wd), code]
     for path, line, func, code in frames:
         lines.append(f'  File "{path.format(wd=wd, site=site)}", line {line}, in {func}')
         lines.append(f"    {code}")
@@ -286,6 +561,7 @@ def traceback_lines(kind: int, message: str, wd: str, site: str) -> list[str]:
     return lines
 
 
+# The real v2 driver traceback (I8: amlbi_main.py lines 275/226).
 SYSTEM_EXIT_TRACEBACK = (
     "Traceback (most recent call last):",
     '  File "driver/amlbi_main.py", line 275, in <module>',
@@ -295,6 +571,7 @@ SYSTEM_EXIT_TRACEBACK = (
     "SystemExit: 42",
 )
 
+# Invented: the real about-2020 readme begins `About the logs folder:` (C2); not parsed.
 README_TEXT = """\
 This folder contains the logs of the ParallelRunStep / parallel job (simulated by batchtop).
 
