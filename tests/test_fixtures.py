@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from batchtop.cli import main
+from batchtop.errorgroups import message_shape
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TREES = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))
@@ -50,8 +51,28 @@ def test_summary_matches_ground_truth(tree, capsys):
     }
     assert procs == expected.get("nodes", {})
     groups = {e["signature"]: e["count"] for e in got["errors"]}
-    for signature, count in expected.get("error_groups", {}).items():
-        assert groups.get(signature) == count, signature
+    if expected["verdict"] is not None:
+        # The master role's own failure line is an ERROR line of master_role.txt and shows as
+        # a group of its own; whether it should is issue 9 item 10's business, not checked here.
+        groups.pop(message_shape(expected["verdict"]), None)
+    assert groups == whole_error_list(expected)
+
+
+def whole_error_list(expected: dict) -> dict[str, int]:
+    """Every error group batchtop must show for a tree, with its count.
+
+    Hand-made trees list them all in `error_groups`. The simulator's truth counts only run()
+    exceptions there; it also writes one `run() unable to finish` record per timeout and, in
+    the 2021 era, the master's `Failed to set task visible` noise after each timeout (I1).
+    """
+    groups = dict(expected.get("error_groups", {}))
+    if expected.get("config") is None:
+        return groups
+    if expected["timeouts"]:
+        groups["run() unable to finish within <n> seconds."] = expected["timeouts"]
+        if expected["era"] == "2021":
+            groups["Failed to set task visible because of (<n>, <n>)."] = expected["timeouts"]
+    return groups
 
 
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
