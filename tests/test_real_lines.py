@@ -359,3 +359,48 @@ def test_leader_exit_42_still_fails_the_job():
         "SystemExit: 42\n"
     )
     assert snap_of({"user_logs/std_log_0.txt": text}).status == "Failed"
+
+
+def test_job_error_run_failure_alone_makes_its_mini_batch_failed_not_succeeded():
+    """A batch endpoint's job_error.txt (I4) with the overview's count (I2 shape): before, the
+    failed mini-batch was counted among the succeeded ones (succeeded := processed - failed)."""
+    overview = (
+        "2023-07-27T05:58:00.000000 Processed 500 of 800 mini batches in 0:08:00."
+        " Estimated remaining time 0:04:48.\n"
+    )
+    snap = snap_of(
+        {"logs/job_progress_overview.2023072705.txt": overview, "logs/job_error.txt": JOB_ERROR_I4}
+    )
+    mb = snap.mini_batches
+    assert (mb.processed, mb.succeeded, mb.failed) == (500, 499, 1)
+    (proc,) = snap.nodes[0].processes  # the error names it; its attempts are not known
+    assert (proc.name, proc.processed, proc.failed) == ("process001", 0, 0)
+
+
+def test_job_error_and_the_csv_report_of_the_same_failure_count_it_once_in_any_order():
+    """The CSV row numbers the attempt and gives its items; job_error.txt (read first, as
+    batchtop does) gives neither. Row shape from the D3 doc table."""
+    csv_text = (
+        "Mini-batch Id,Picked Count,Process,Start Time,Total,Succeeded,Failed,Elapsed Seconds,"
+        "Process Seconds,Run Method Seconds,Status,Error Category,Error Message,Mini-batch Detail\n"
+        "784,1,0/process001,2023-07-27T05:57:39.000000,4,0,4,1.285984,1.2,1.1,RUN_EXCEPTION,"
+        "UserError,ValueError: could not convert string to float: 'abc',\n"
+        "784,2,0/process000,2023-07-27T05:57:45.000000,4,4,0,1.0,1.0,1.0,RUN_DONE,,,\n"
+    )
+    files = {
+        "logs/job_error.txt": JOB_ERROR_I4,
+        "logs/sys/job_report/processed_mini-batches.csv": csv_text,
+    }
+    for order in (list(files), list(files)[::-1]):
+        one_row = {
+            p: files[p] if p.endswith("txt") else csv_text.rsplit("784,2", 1)[0] for p in order
+        }
+        snap = snap_of(one_row)
+        mb = snap.mini_batches
+        assert (mb.processed, mb.failed, snap.items.failed) == (1, 1, 4), order
+        procs = {p.key: (p.processed, p.failed) for n in snap.nodes for p in n.processes}
+        assert procs == {"0/process001": (1, 1)}, order
+        snap = snap_of({p: files[p] for p in order})
+        mb = snap.mini_batches
+        assert (mb.processed, mb.succeeded, mb.failed, mb.retried) == (1, 1, 0, 1), order
+        assert (snap.items.succeeded, snap.items.failed) == (4, 0), order

@@ -104,6 +104,12 @@ class MiniBatchLedger:
             self._items.extend(array("I", bytes(4 * (mini_batch + 1 - len(self._items)))))
         self._items[mini_batch] = max(0, min(items, 0xFFFFFFFF))
 
+    def failed_now(self, mini_batch: int) -> bool:
+        """Some attempt of it failed and none succeeded (yet)."""
+        if not 0 <= mini_batch < len(self._bits):
+            return False
+        return self._bits[mini_batch] & (_FAILED | _SUCCEEDED) == _FAILED
+
     def items_of(self, mini_batch: int) -> int:
         return self._items[mini_batch] if 0 <= mini_batch < len(self._items) else 0
 

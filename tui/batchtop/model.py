@@ -259,12 +259,18 @@ class JobState:
                 self.items_known = True
             if out.failed_to_succeeded:
                 self.items_failed -= self.ledger.items_of(e.mini_batch)
-        elif out.newly_failed and items is not None:
+        elif items is not None and not e.ok and self._failed_items_unknown(e.mini_batch):
+            # first report with an item count of a failed mini-batch (the first news of the
+            # failure, e.g. job_error.txt, may not give one)
             self.items_failed += items
             self.items_known = True
             self.ledger.remember_items(e.mini_batch, items)
         if out.newly_processed:
             self.rate.completed(e.at)
+
+    def _failed_items_unknown(self, mini_batch: int) -> bool:
+        ledger = self.ledger
+        return ledger.failed_now(mini_batch) and ledger.items_of(mini_batch) == 0
 
     def _on_picked(self, e: ev.Picked) -> None:
         proc = self._touch(e.node, e.process, e.at)

@@ -9,12 +9,19 @@ then the traceback lines (no timestamp) up to the next timestamped line. The fil
 banner (`This file shows errors in loading, calling init() and calling run() of the entry
 script. An error here may not impact the job result. ...`): it says nothing about the job's
 status, so nothing here sets one. A head of any other shape is counted as unparsed.
+
+A run() failure names its mini-batch, so it is also a failed attempt of that mini-batch, of
+unknown number: it counts only as first news (see MiniBatchLedger.record), and it credits no
+process's attempt count, because the CSV report or worker log that numbers the same attempt
+credits it there. Without those files (a batch endpoint's job_error.txt alone), the
+mini-batch still shows as failed, not as succeeded.
 """
 
 from __future__ import annotations
 
 import re
 
+from batchtop import events as ev
 from batchtop.parsers.timestamped import HeadResult, TimestampedParser
 
 _WHO = re.compile(
@@ -29,9 +36,11 @@ class JobErrorParser(TimestampedParser):
         if m is None:
             return HeadResult() if _BANNER.match(message) else None
         process, node, mini_batch, rest = m.groups()
+        mb = int(mini_batch) if mini_batch else None
         return HeadResult(
+            [] if mb is None else [ev.Attempt(mb, False, at, status="RUN_EXCEPTION")],
             error_head=rest or message,
             node=node,
             process=process,
-            mini_batch=int(mini_batch) if mini_batch else None,
+            mini_batch=mb,
         )

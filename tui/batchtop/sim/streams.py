@@ -312,7 +312,7 @@ def _job_error(plan: Plan) -> Iterator[Record]:
     )
     yield 1.0, path, text
     for idx, node, proc, tb in _error_records(plan):
-        t = plan.a_end[idx] + 0.01
+        t = plan.a_end[idx]  # the attempt's own end: the same time as its CSV row
         mb = plan.a_mb[idx]
         head = f"{iso(t)} The {proc} on node {node} failed on mini batch {mb} with error: {tb[0]}\n"
         yield t, path, head + "\n".join(tb[1:]) + "\n"
