@@ -280,6 +280,7 @@ def test_processed_tasks_success_after_a_failed_row_turns_the_mini_batch_into_a_
     mb = snap.mini_batches
     assert (mb.processed, mb.succeeded, mb.failed, mb.retried) == (2, 2, 0, 1)
     assert (snap.items.succeeded, snap.items.failed) == (10, 0)
+    assert snap.status == "Running"  # finished attempts: the job has started (was NotStarted)
 
 
 def test_processed_tasks_and_numbered_task_csv_together_count_each_attempt_once():

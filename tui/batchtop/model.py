@@ -53,6 +53,7 @@ _STATUS_RANK = {
     "NotResponding": 9,
     "Failed": 10,
 }
+_RUNNING = _STATUS_RANK["Running"]
 
 
 @dataclass(slots=True)
@@ -242,6 +243,8 @@ class JobState:
     def _on_attempt(self, e: ev.Attempt) -> None:
         out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
         self._seen(e.at)
+        if self._status_authority <= 1 and _STATUS_RANK.get(self.status, 0) < _RUNNING:
+            self._on_status(ev.StatusHint("Running", e.at))  # a finished attempt: it started
         proc = self._touch(e.node, e.process, e.at) if e.node else None
         if proc is not None and proc.current == e.mini_batch:
             proc.current = None  # finished, whichever file said so first
