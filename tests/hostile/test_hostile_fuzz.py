@@ -1,6 +1,9 @@
 """Fuzz every parser through the Ingestor: arbitrary bytes, and real-shaped lines from the
-fixture trees mutated with hostile content, in arbitrary chunks. No exception may escape and
-the model's invariants must hold. `BATCHTOP_FUZZ_EXAMPLES=N` runs N examples per test."""
+fixture trees mutated with hostile content, in arbitrary chunks. No exception may escape, the
+ledger's counters must agree with a recount of its own per-mini-batch bits, and a re-read must
+not double anything. A simulated job followed in random steps, file order and chunking must
+show the simulator's step-by-step truth after every step. `BATCHTOP_FUZZ_EXAMPLES=N` runs N
+examples per test."""
 
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ from corpus import CONTROL, ESCAPES, MARKUP, SECRETS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batchtop import ledger as ledger_bits
 from batchtop.ingest import PARSERS, Ingestor
 from batchtop.parsers.registry import classify
+from batchtop.simulator import ERAS, LiveSimulator, SimConfig
 from batchtop.summary import summary_dict, summary_text
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -104,12 +109,29 @@ def feed_and_check(kind: str, data: bytes, cuts: list[int]) -> None:
     check(ingestor)
 
 
+def recount(ingestor: Ingestor) -> tuple[int, int, int, int]:
+    """(processed, succeeded, failed, retried) recounted from the ledger's bits, one
+    mini-batch at a time: the counters are kept incrementally, so they can drift from this."""
+    processed = succeeded = failed = retried = 0
+    seen_mask = ledger_bits._ATTEMPT_MASK | ledger_bits._UNNUMBERED
+    for bits in ingestor.state.ledger._bits:
+        if not bits & seen_mask:
+            assert bits == 0, bits  # outcome bits without any attempt seen
+            continue
+        processed += 1
+        succeeded += bool(bits & ledger_bits._SUCCEEDED)
+        failed += bits & (ledger_bits._SUCCEEDED | ledger_bits._FAILED) == ledger_bits._FAILED
+        retried += bool(bits & ledger_bits._RETRIED)
+    return processed, succeeded, failed, retried
+
+
 def check(ingestor: Ingestor) -> None:
     snap = ingestor.snapshot()
     mb = snap.mini_batches
+    ledger = ingestor.state.ledger
     assert min(mb.processed, mb.succeeded, mb.failed, mb.retried) >= 0
-    assert mb.processed == mb.succeeded + mb.failed
-    assert mb.total is None or mb.processed <= mb.total
+    assert recount(ingestor) == (ledger.processed, ledger.succeeded, ledger.failed, mb.retried)
+    assert ledger.succeeded + ledger.failed == ledger.processed
     for value in (snap.items.total, snap.items.succeeded, snap.items.failed):
         assert value is None or value >= 0
     for node in snap.nodes:
@@ -136,3 +158,70 @@ def test_every_parser_survives_arbitrary_bytes(kind, data, cuts):
 @given(data=st.data(), cuts=CUTS)
 def test_every_parser_survives_mutated_real_lines(kind, data, cuts):
     feed_and_check(kind, data.draw(mutated_file(kind)), cuts)
+
+
+@st.composite
+def followed_job(draw, era: str):
+    """A small simulated job of an era, and how it is followed: clock steps, the order the
+    changed files are read in, and where their new bytes are cut."""
+    cfg = SimConfig(
+        era=era,
+        nodes=draw(st.integers(1, 3)),
+        processes=draw(st.integers(1, 2)),
+        mini_batches=draw(st.integers(1, 40)),
+        failure_rate=draw(st.sampled_from([0.3, 0.1, 0.0])),
+        timeout_rate=draw(st.sampled_from([0.0, 0.05])),
+        max_attempts=draw(st.integers(1, 3)),
+        error_threshold=draw(st.sampled_from([-1, 15])),
+        seed=draw(st.integers(0, 10_000)),
+        mb_seconds=draw(st.sampled_from([1.0, 5.0, 30.0])),
+    )
+    steps = draw(st.lists(st.floats(1.0, 120.0), min_size=1, max_size=8))
+    return cfg, steps, draw(st.randoms(use_true_random=False))
+
+
+FOLLOW_EXAMPLES = min(25, settings.get_profile("hostile").max_examples)
+
+
+@pytest.mark.parametrize("era", ERAS)
+@settings(settings.get_profile("hostile"), max_examples=FOLLOW_EXAMPLES)
+@given(data=st.data())
+def test_a_followed_job_shows_the_simulators_truth_after_every_step(era, data, tmp_path_factory):
+    cfg, steps, rnd = data.draw(followed_job(era))
+    root = tmp_path_factory.mktemp("job")
+    sim = LiveSimulator(root, cfg)
+    ingestor = Ingestor()
+    offsets: dict[str, int] = {}
+    for step in [*steps, None]:
+        if step is None:
+            sim.finish()
+        else:
+            sim.step(step)
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        rnd.shuffle(files)
+        for path in files:
+            rel = path.relative_to(root).as_posix()
+            data = path.read_bytes()[offsets.get(rel, 0) :]
+            offsets[rel] = offsets.get(rel, 0) + len(data)
+            cuts = sorted(rnd.sample(range(len(data) + 1), min(3, len(data) + 1)))
+            for piece in chunks(data, cuts):
+                ingestor.feed(rel, piece)
+        ingestor.flush()
+        truth = sim.plan.truth_at(sim.clock)
+        snap = ingestor.snapshot()
+        mb = snap.mini_batches
+        where = (cfg, sim.clock)
+        assert (mb.processed, mb.succeeded, mb.failed, mb.retried) == (
+            truth.processed,
+            truth.succeeded,
+            truth.failed,
+            truth.retried,
+        ), where
+        if truth.processed:
+            assert (snap.items.succeeded, snap.items.failed) == (
+                truth.items_succeeded,
+                truth.items_failed,
+            ), where
+        procs = {(p.node, p.name): (p.processed, p.failed) for n in snap.nodes for p in n.processes}
+        assert {k: v for k, v in procs.items() if v[0]} == truth.processes, where
+        check(ingestor)

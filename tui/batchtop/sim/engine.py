@@ -43,6 +43,20 @@ PICK_GAP = 0.05  # worker overhead between two mini-batches
 INIT_SECONDS = 3.0
 
 
+@dataclass(frozen=True)
+class StepTruth:
+    """Counts a correct reader of the tree must show at one moment of a live run."""
+
+    processed: int
+    succeeded: int
+    failed: int
+    retried: int
+    items_succeeded: int
+    items_failed: int
+    processes: dict[tuple[str, str], tuple[int, int]]
+    """(node, process) -> (finished attempts, failed ones)."""
+
+
 @dataclass
 class Plan:
     """Everything the renderers need: config, names, attempts (columnar) and key times.
@@ -91,6 +105,36 @@ class Plan:
 
     def succeeded_at(self, t: float) -> int:
         return bisect_right(self.first_success, t)
+
+    def truth_at(self, t: float) -> StepTruth:
+        """The ground truth of the tree as written up to simulated time t (what a live
+        follower must show after `LiveSimulator.advance_to(t)`), recounted from the attempt
+        list: every attempt's records are written at its end time."""
+        per = self.cfg.processes
+        tries: dict[int, int] = {}
+        ok: set[int] = set()
+        procs: dict[tuple[str, str], list[int]] = {}
+        for idx in self.finish_order:  # in finishing order
+            if self.a_end[idx] > t:
+                break
+            mb, w = self.a_mb[idx], self.a_worker[idx]
+            tries[mb] = tries.get(mb, 0) + 1
+            done = self.a_status[idx] == OK
+            if done:
+                ok.add(mb)
+            counts = procs.setdefault((self.nodes[w // per], self.procs[w % per]), [0, 0])
+            counts[0] += 1
+            counts[1] += not done
+        failed = [mb for mb in tries if mb not in ok]
+        return StepTruth(
+            processed=len(tries),
+            succeeded=len(ok),
+            failed=len(failed),
+            retried=sum(1 for n in tries.values() if n > 1),
+            items_succeeded=sum(self.items[mb] for mb in ok),
+            items_failed=sum(self.items[mb] for mb in failed),
+            processes={key: (n, f) for key, (n, f) in procs.items()},
+        )
 
     def item_name(self, mb: int, j: int) -> str:
         return f"part-{mb * self.cfg.items_per_batch + j:07d}.csv"
