@@ -25,6 +25,7 @@ from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
+    ENDED_UNKNOWN,
     SERIES_NAMES,
     ErrorView,
     FileView,
@@ -49,6 +50,7 @@ _STATUS_RANK = {
     "CancelRequested": 7,
     "Completed": 8,
     "Finished": 8,
+    ENDED_UNKNOWN: 8,  # outranks a Completed guessed from log wording, not Canceled or Failed
     "Canceled": 9,
     "NotResponding": 9,
     "Failed": 10,
@@ -344,7 +346,7 @@ class JobState:
     def snapshot(self) -> Snapshot:
         counts = self.counts()
         remaining = None if counts.total is None else counts.total - counts.processed
-        finished = self.status in ("Completed", "Failed", "Canceled", "Finished")
+        finished = self.status in ("Completed", "Failed", "Canceled", "Finished", ENDED_UNKNOWN)
         items_known = self.items_known or (counts.processed == 0 and self.items_total is not None)
         items = ItemCounts(
             total=self.items_total,

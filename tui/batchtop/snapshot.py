@@ -115,4 +115,10 @@ class Snapshot:
         return self.status in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled", "Finished", "NotResponding"})
+ENDED_UNKNOWN = "Stream ended (outcome unknown)"
+"""A piped `az ml job stream` ended without saying how the job ended (the v2 stream never
+prints the final status; a failed job's error goes to stderr). Never read as Completed."""
+
+FINAL_STATUSES = frozenset(
+    {"Completed", "Failed", "Canceled", "Finished", "NotResponding", ENDED_UNKNOWN}
+)

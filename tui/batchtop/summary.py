@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchtop.snapshot import Snapshot
+from batchtop.snapshot import ENDED_UNKNOWN, Snapshot
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_duration, format_stamp
 
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 EXIT_USAGE = 2
+EXIT_OUTCOME_UNKNOWN = 4
+"""--stream only: the stream ended without saying how the job ended."""
 
 
 def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
@@ -92,6 +94,8 @@ def _round(value: float | None) -> float | None:
 
 
 def exit_code(snap: Snapshot) -> int:
+    if snap.status == ENDED_UNKNOWN:
+        return EXIT_OUTCOME_UNKNOWN
     return EXIT_JOB_FAILED if snap.status == "Failed" else EXIT_OK
 
 
