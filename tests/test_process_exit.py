@@ -152,3 +152,11 @@ def test_json_shows_the_kill_on_the_process(tmp_path, capsys):
     assert data["errors"][0]["message"] == OOM_HEAD
     main(["--dir", str(tmp_path), "--once"])
     assert "process001:0/0[killed (OOM?) x1, dead]" in capsys.readouterr().out
+
+
+def test_the_kill_line_is_not_a_sign_of_life_of_the_killed_process():
+    own = "2021-04-13 03:20:00,000|INFO|254|140325028292352|init() done\n"
+    snap = ingest_files({OWN_LOG: own, MAIN: PIPE + D1_LINE + "\n"}).snapshot()
+    proc = _proc(snap)
+    assert proc.last_seen is not None and proc.last_seen < proc.exit_at
+    assert snap.nodes[0].last_seen == proc.exit_at  # the node's main process did speak

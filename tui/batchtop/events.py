@@ -110,6 +110,9 @@ class ErrorRecord:
     tier: int = 5
     """How directly the file reports occurrences (1 = one full traceback per failure). The same
     failure is often written to several files; a group counts only its best tier's reports."""
+    alive: bool = True
+    """Whether the record is a sign of life of its process. A kill that the node reports about
+    a worker (`_main.txt`) is not: the worker did not write it."""
 
 
 @dataclass(slots=True)

@@ -327,7 +327,7 @@ class JobState:
     def _on_error(self, e: ev.ErrorRecord) -> None:
         self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier)
         if e.node:
-            self._touch(e.node, e.process, e.at)
+            self._touch(e.node, e.process if e.alive else None, e.at)
         self._seen(e.at)
 
     def _on_resource(self, e: ev.ResourceSample) -> None:

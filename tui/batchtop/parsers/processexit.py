@@ -74,7 +74,7 @@ class NodeMainParser(SysLogParser):
             out.append(ev.ProcessExit(self.node, process, at, code))
             if code != 0:
                 text = f"{exit_head(code)}\n{line.strip()}"
-                out.append(ev.ErrorRecord(text, at, self.path, self.node, process))
+                out.append(ev.ErrorRecord(text, at, self.path, self.node, process, alive=False))
         return out
 
 
