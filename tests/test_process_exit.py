@@ -160,3 +160,41 @@ def test_the_kill_line_is_not_a_sign_of_life_of_the_killed_process():
     proc = _proc(snap)
     assert proc.last_seen is not None and proc.last_seen < proc.exit_at
     assert snap.nodes[0].last_seen == proc.exit_at  # the node's main process did speak
+
+
+def test_main_txt_says_the_job_runs_but_never_beats_a_final_status():
+    snap = ingest_files({MAIN: PIPE + D1_LINE + "\n"}).snapshot()
+    assert snap.status == "Running"
+    from batchtop import events as ev
+    from batchtop.timeparse import parse_stamp
+
+    ingestor = ingest_files({})
+    ingestor.state.apply(ev.StatusHint("Failed", parse_stamp("2023-02-28 11:00:00")))
+    ingestor.feed(MAIN, (PIPE + D1_LINE + "\n").encode())
+    assert ingestor.snapshot().status == "Failed"
+
+
+def test_fixtures_with_exits_show_them_as_worked_out_by_hand(capsys):
+    """fixtures/oom-kill (hand-assembled, see its NOTES.md) and any other tree whose
+    expected.json lists `exits`: the whole list of abnormal ends must match."""
+    from pathlib import Path
+
+    from batchtop.cli import main
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    trees = [p.parent for p in fixtures.glob("*/expected.json") if "exits" in p.read_text()]
+    assert fixtures / "oom-kill" in trees
+    for tree in trees:
+        expected = json.loads((tree / "expected.json").read_text())
+        main(["--dir", str(tree), "--once", "--json"])
+        got = json.loads(capsys.readouterr().out)
+        exits = {
+            node["name"]: {
+                p["name"]: {k: p[k] for k in ("exits", "exit_code", "exit_at", "after_exit")}
+                for p in node["processes"]
+                if p["exits"]
+            }
+            for node in got["nodes"]
+        }
+        assert {n: ps for n, ps in exits.items() if ps} == expected["exits"], tree.name
+        assert {e["signature"]: e["count"] for e in got["errors"]} == expected["error_groups"]

@@ -59,10 +59,18 @@ def line_stamp(line: str) -> float | None:
 class NodeMainParser(SysLogParser):
     """`logs/sys/node/<n>/_main.txt`: a pipe sys log like the others (activity, errors), plus
     one ProcessExit (and, when abnormal, one error on that process) per `exits with returncode`
-    line."""
+    line. Its first timestamped line says the job is Running (a final status still wins)."""
+
+    _said_running = False
 
     def feed(self, block: str) -> list[ev.Event]:
         out = super().feed(block)
+        if not self._said_running:
+            # the node's main process writes this file only while the job runs on the node
+            first = next((e for e in out if isinstance(e, ev.Activity)), None)
+            if first is not None:
+                self._said_running = True
+                out.append(ev.StatusHint("Running", first.at))
         if " exits with returncode " not in block:
             return out
         for line in block.split("\n"):
