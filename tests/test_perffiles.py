@@ -243,6 +243,13 @@ def test_2019_per_process_monitor_file_is_read():
     assert node.process_usage[0].cpu_percent == 55.5
 
 
+def test_2019_per_process_file_without_a_pid_column_takes_the_pid_of_its_name():
+    path = "logs/performance/10.0.0.4/process_resource_monitor_10.0.0.4_4321.csv"
+    text = "Time,Cpu Percent\n2019-11-02 10:00:00,12.5\n"
+    node, _ = _node({path: text}, "10.0.0.4")
+    assert (node.process_usage[0].name, node.process_usage[0].pid) == ("pid 4321", 4321)
+
+
 # ----------------------------------------------------------------------------- disk CSV
 
 

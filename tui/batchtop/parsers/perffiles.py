@@ -32,6 +32,7 @@ Test = Callable[[str], bool]
 _WORKER = re.compile(r"\b(process\d+|Process-\d+)\b")
 """A worker process name inside a cell (`process001`, 2019's `Process-1`)."""
 MAX_LABEL = 80
+_PID_IN_NAME = re.compile(r"process_resource[^/]*_(\d{1,9})\.csv$", re.IGNORECASE)
 
 
 def _has(*words: str) -> Test:
@@ -166,12 +167,20 @@ class ProcessUsageCsvParser(LooseCsvParser):
         ),
     }
 
+    def __init__(self, path: str, kind: FileKind) -> None:
+        super().__init__(path, kind)
+        pid = _PID_IN_NAME.search(path)
+        self._file_pid = int(pid.group(1)) if pid else None
+        """2019 wrote one file per process, `process_resource_monitor_<node>_<pid>.csv`."""
+
     def on_row(self, row: list[str], out: list[ev.Event]) -> None:
         if not self.node:
             raise ValueError("no node in the path")
         at = self.at(row)
         name = (self.cell(row, "name") or "").strip()
         pid = to_int(self.cell(row, "pid"))
+        if pid is None:
+            pid = self._file_pid
         label = name[:MAX_LABEL] or (f"pid {pid}" if pid is not None else "")
         cpu = to_float(self.cell(row, "cpu"))
         mem_pct = to_float(self.cell(row, "mem_pct"))
