@@ -196,6 +196,19 @@ def test_binary_rows_are_unparsed_and_the_good_row_after_them_is_read(garbage):
     assert next(f for f in snap.files if f.path == PROCS).unparsed >= 1
 
 
+def test_two_processes_of_the_same_name_are_two_rows():
+    text = (
+        "Utc Time,Process Name,Pid,Cpu Percent\n"
+        "2022-11-16 10:00:00,python,10,5\n"
+        "2022-11-16 10:00:00,python,11,7\n"
+    )
+    node, _ = _node({PROCS: text})
+    assert [(u.name, u.pid, u.cpu_percent) for u in node.process_usage] == [
+        ("python", 10, 5.0),
+        ("python", 11, 7.0),
+    ]
+
+
 def test_an_older_row_read_later_does_not_replace_the_latest():
     late = "Utc Time,Process Name,Cpu Percent\n2022-11-16 10:10:00,process000,90\n"
     early = "Utc Time,Process Name,Cpu Percent\n2022-11-16 10:00:00,process000,10\n"

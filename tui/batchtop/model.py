@@ -111,7 +111,8 @@ class NodeState:
     )
     latest: dict[str, float | None] = field(default_factory=dict)
     last_counters: ev.ResourceSample | None = None
-    usage: dict[str, UsageState] = field(default_factory=dict)
+    usage: dict[tuple[str, int | None], UsageState] = field(default_factory=dict)
+    """By (label, pid): two `python` processes are two rows, not one overwriting the other."""
     disks: dict[str, ev.DiskUsage] = field(default_factory=dict)
     ps: ev.PsSnapshot | None = None
 
@@ -369,11 +370,12 @@ class JobState:
             return
         if e.worker:
             self._process(e.node, e.worker)  # a row naming a worker: that worker exists
-        state = node.usage.get(e.process)
+        key = (e.process, e.pid)
+        state = node.usage.get(key)
         if state is None:
             if len(node.usage) >= MAX_USAGE_PER_NODE:
                 return
-            state = node.usage[e.process] = UsageState(e)
+            state = node.usage[key] = UsageState(e)
         else:
             before = state.latest.at
             if before is not None and e.at is not None and e.at < before:
@@ -578,7 +580,7 @@ def _usage_views(node: NodeState) -> tuple[ProcessUsageView, ...]:
         for u in node.usage.values()
         if u.latest.at is None or u.latest.at == newest
     ]
-    return tuple(sorted(views, key=lambda v: _natural_key(v.name)))
+    return tuple(sorted(views, key=lambda v: (_natural_key(v.name), v.pid or 0)))
 
 
 def _process_view(
