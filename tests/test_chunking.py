@@ -4,13 +4,14 @@ CRLF pairs and tracebacks) give the same model."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from batchtop.ingest import Ingestor
 from batchtop.summary import summary_dict
-from test_parsers import ATTEMPTS_CSV, OVERVIEW_2021, STREAM, SYSLOG_PROCESS
+from test_parsers import ATTEMPTS_CSV, OVERVIEW_2021, SYSLOG_PROCESS
 
 USER_ERROR = (
     "2023-05-16 22:10:05,001 - score - ERROR - échec du run() — données «invalides»\r\n"
@@ -32,7 +33,10 @@ TREE: dict[str, bytes] = {
     "logs/user/error/3/process002.txt": USER_ERROR.encode(),
     "logs/sys/job_report/processed_mini-batches.csv": ATTEMPTS_CSV.encode(),
     "logs/perf/3/node_resource_usage.csv": PERF.encode(),
-    "az-ml-job-stream.stream": STREAM.encode(),
+    # SDK-shaped: a std_log section, then az's exception (2>&1) before the summary
+    "az-ml-job-stream.stream": (
+        Path(__file__).parent / "data" / "stream" / "command-failed-merged-stderr.stream"
+    ).read_bytes(),
 }
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from test_parsers import STREAM
+STREAMS = Path(__file__).parent / "data" / "stream"
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -17,20 +18,18 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 
 def test_stream_from_a_pipe(tmp_path):
-    proc = run("--stream", "-", "--json", stdin=STREAM)
+    proc = run("--stream", "-", "--json", stdin=(STREAMS / "pipeline-failed.stream").read_text())
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["job"] == "blue_sky_1234"
-    assert data["mini_batches"]["processed"] == 4
+    assert data["job"] == "placid_pot_bdcyntnkvn"
     assert data["status"] == "Failed"
 
 
 def test_stream_from_a_file_and_a_missing_file(tmp_path):
-    saved = tmp_path / "stream.txt"
-    saved.write_text(STREAM)
-    proc = run("--stream", str(saved), "--once")
-    assert proc.returncode == 1
-    assert "blue_sky_1234" in proc.stdout
+    proc = run("--stream", str(STREAMS / "pipeline-completed.stream"), "--once")
+    assert proc.returncode == 4  # the stream never says how the job ended
+    assert "placid_pot_bdcyntnkvn" in proc.stdout
+    assert "Stream ended (outcome unknown)" in proc.stdout
     missing = run("--stream", str(tmp_path / "nope.txt"), "--once")
     assert missing.returncode == 2
     assert "No such file" in missing.stderr and "Traceback" not in missing.stderr

@@ -52,7 +52,7 @@ from helpers import ingest_files
         ("logs/azureml/executionlogs.txt", "execution_log", None, None),
         ("azureml-logs/70_driver_log.txt", "driver_log", None, None),
         ("user_logs/std_log_0.txt", "driver_log", None, None),
-        ("logs/perf/0/node_disk_usage.csv", "raw", None, None),
+        ("logs/perf/0/node_disk_usage.csv", "disk_usage_csv", "0", None),
         ("logs/something_new.bin", "raw", None, None),
         ("outputs/parallel_run_step.txt", "raw", None, None),
     ],
@@ -376,60 +376,7 @@ def test_execution_log_statuses():
     assert snap.verdict == "The job failed: see logs"
 
 
-STREAM = """\
-RunId: blue_sky_1234
-Web View: https://ml.azure.com/runs/blue_sky_1234?wsid=/subscriptions/x
-
-Streaming logs/job_progress_overview.2023051622.txt
-====================================================
-
-2023-05-16T22:00:00 Scheduling finished. Scheduled 10 mini batches in 2 seconds. There are 10 tasks with 20 items.
-2023-05-16T22:05:00 Processed 4 of 10 mini batches in 0:05:00. Estimated remaining time 0:07:30.
-
-Streaming logs/sys/node/0/process000.txt
-========================================
-
-2023-05-16 22:04:01,000|INFO|1|2|Start processing mini batch {"id": 5, "dequeue_count": 1, "total": 2}.
-
-Streaming logs/job_progress_overview.2023051622.txt
-====================================================
-
-2023-05-16T22:09:00 The number of failed items is 3, which exceeds error threshold 2.
-
-Execution Summary
-=================
-RunId: blue_sky_1234
-Web View: https://ml.azure.com/runs/blue_sky_1234?wsid=/subscriptions/x
-
-Error:
-{
-  "error": {
-    "code": "UserError",
-    "message": "Execution failed. User process exited with status code 42."
-  }
-}
-"""
-
-
-def test_stream_output_is_demultiplexed_into_the_same_model():
-    snap = snap_of({"az-ml-job-stream.stream": STREAM})
-    assert snap.job_name == "blue_sky_1234"
-    assert snap.job_url.startswith("https://ml.azure.com/runs/blue_sky_1234")
-    assert (snap.mini_batches.total, snap.mini_batches.processed) == (10, 4)
-    assert snap.status == "Failed"
-    assert snap.verdict == "The number of failed items is 3, which exceeds error threshold 2."
-    (node,) = snap.nodes
-    assert node.processes[0].current == 5
-
-
-def test_stream_summary_without_error_means_completed():
-    text = STREAM.split("Error:")[0]
-    text = text.replace(
-        "2023-05-16T22:09:00 The number of failed items is 3, which exceeds error threshold 2.\n",
-        "",
-    )
-    snap = snap_of({"az-ml-job-stream.stream": text})
-    assert snap.status == "Completed"
+# The `az ml job stream` transcripts and their tests: tests/test_stream.py, tests/data/stream/.
 
 
 def test_events_are_typed_dataclasses():

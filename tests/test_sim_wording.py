@@ -36,6 +36,8 @@ def _where(rel: str) -> str | None:
         return kind
     if kind == "driver_log":
         return "driver"
+    if kind == "node_main":
+        return "node_main"
     return None
 
 
@@ -50,6 +52,7 @@ def messages(root: Path, era: str):
         if where is None:
             continue
         stamp = {
+            "node_main": _pipe(era),
             "master": _pipe(era),
             "worker": _pipe(era),
             "user_error": _pipe(era, 3),
@@ -77,6 +80,7 @@ CONFIGS = {
     "failed": dict(mini_batches=200, failure_rate=0.3, timeout_rate=0.05, error_threshold=30),
     "dead": dict(mini_batches=60, dead_node=1, stop_at=0.8, failure_rate=0.1),
     "slow": dict(mini_batches=8, mb_seconds=80.0),
+    "oom": dict(mini_batches=60, dead_node=1, stop_at=0.8, oom_kill=True),
 }
 
 

@@ -296,7 +296,8 @@ def _whole(root: Path, cfg: SimConfig) -> Path:
 
 def test_fixtures_match_their_recorded_truth() -> None:
     expected = sorted(FIXTURES.glob("*/expected.json"))
-    generated = [p for p in expected if json.loads(p.read_text())["config"] is not None]
+    # hand-assembled trees (pasted-2021, oom-kill, ...) record no simulator config
+    generated = [p for p in expected if json.loads(p.read_text()).get("config")]
     assert len(generated) == 12
     for path in generated:
         recorded = json.loads(path.read_text())

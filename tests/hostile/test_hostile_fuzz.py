@@ -35,6 +35,11 @@ PATHS = {
     "execution_log": "logs/azureml/executionlogs.txt",
     "driver_log": "user_logs/std_log_0.txt",
     "stream": "az-ml-job-stream.stream",
+    "process_usage_csv": "logs/perf/0/processes_resource_usage.csv",
+    "disk_usage_csv": "logs/perf/0/node_disk_usage.csv",
+    "ps_listing": "logs/perf/0/os/2023051622/processes_05",
+    "node_main": "logs/sys/node/0/_main.txt",
+    "execution_wrapper": "system_logs/lifecycler/0/execution-wrapper.txt",
 }
 assert set(PATHS) >= set(PARSERS) and all(classify(p).kind == k for k, p in PATHS.items())
 

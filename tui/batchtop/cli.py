@@ -2,7 +2,8 @@
 (interactive TUI, or --once text / --json for scripts).
 
 Exit codes: 0 job fine or running, 1 job failed, 2 bad usage or unreadable source,
-3 sign-in / workspace / network failure (Azure). Errors are one line on stderr, no traceback.
+3 sign-in / workspace / network failure (Azure), 4 a --stream ended without the job's outcome.
+Errors are one line on stderr, no traceback.
 """
 
 from __future__ import annotations

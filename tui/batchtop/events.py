@@ -113,6 +113,9 @@ class ErrorRecord:
     mini_batch: int | None = None
     """The mini-batch that failed, when the record names it (v2 job_error.txt
     `failed on mini batch 784 with error`)."""
+    alive: bool = True
+    """Whether the record is a sign of life of its process. A kill that the node reports about
+    a worker (`_main.txt`) is not: the worker did not write it."""
 
 
 @dataclass(slots=True)
@@ -127,6 +130,66 @@ class ResourceSample:
     disk_write_mb: float | None = None
     net_sent_mb: float | None = None
     net_recv_mb: float | None = None
+
+
+@dataclass(slots=True)
+class ProcessUsage:
+    """One row of processes_resource_usage.csv: one process's CPU and memory at one check.
+
+    `process` is the label the row gives (a worker name such as `process001` when the row names
+    one, else the command or `pid N`); `worker` is set only when it names a worker process, so
+    the model can put the figures on that process. Columns are known only from screenshots:
+    each figure is None where the file has no such column."""
+
+    node: str
+    process: str
+    at: float | None
+    worker: str | None = None
+    pid: int | None = None
+    cpu_percent: float | None = None
+    memory_percent: float | None = None
+    memory_mb: float | None = None
+
+
+@dataclass(slots=True)
+class DiskUsage:
+    """One row of node_disk_usage.csv: one disk (device or mount) of a node at one check."""
+
+    node: str
+    disk: str
+    at: float | None
+    used_percent: float | None = None
+    used_mb: float | None = None
+    total_mb: float | None = None
+    free_mb: float | None = None
+
+
+@dataclass(slots=True)
+class PsSnapshot:
+    """A `ps` (or `tasklist`) listing from perf/<node>/os/<YYYYMMDDHH>/processes_<MM>.
+
+    Kept as text lines: the options `ps` ran with are not documented, so the table is shown as
+    the runtime wrote it, not re-interpreted. `lines` holds the listing so far (the file may
+    arrive in pieces while followed); `more` counts lines beyond the bound, not kept."""
+
+    node: str
+    at: float | None
+    path: str
+    lines: tuple[str, ...]
+    more: int = 0
+
+
+@dataclass(slots=True)
+class ProcessExit:
+    """The node's main process reports that a worker process ended (`_main.txt`).
+
+    A non-zero `returncode` is an abnormal end: -N means killed by signal N (-9, SIGKILL, is
+    what the out-of-memory killer sends, per the v1 debug doc)."""
+
+    node: str
+    process: str
+    at: float | None
+    returncode: int
 
 
 @dataclass(slots=True)
@@ -171,6 +234,10 @@ Event = (
     | Activity
     | ErrorRecord
     | ResourceSample
+    | ProcessUsage
+    | DiskUsage
+    | PsSnapshot
+    | ProcessExit
     | Metrics
     | JobInfo
     | Unparsed

@@ -21,6 +21,8 @@ from batchtop.parsers.executionlog import ExecutionLogParser
 from batchtop.parsers.freetext import DriverLogParser, FreeTextParser
 from batchtop.parsers.joberror import JobErrorParser
 from batchtop.parsers.overview import JobResultParser, OverviewParser
+from batchtop.parsers.perffiles import DiskUsageCsvParser, ProcessUsageCsvParser, PsListingParser
+from batchtop.parsers.processexit import ExecutionWrapperParser, NodeMainParser
 from batchtop.parsers.registry import FileKind, classify
 from batchtop.parsers.stream import StreamParser
 from batchtop.parsers.syslog import SysLogParser
@@ -39,9 +41,21 @@ PARSERS: dict[str, Callable[[str, FileKind], Parser]] = {
     "user_log": FreeTextParser,
     "execution_log": ExecutionLogParser,
     "driver_log": DriverLogParser,
+    "process_usage_csv": ProcessUsageCsvParser,
+    "disk_usage_csv": DiskUsageCsvParser,
+    "ps_listing": PsListingParser,
+    "node_main": NodeMainParser,
+    "execution_wrapper": ExecutionWrapperParser,
 }
 
-ERROR_TIERS = {"user_error": 1, "job_error": 2, "syslog": 3, "attempts_csv": 4}
+ERROR_TIERS = {
+    "user_error": 1,
+    "job_error": 2,
+    "syslog": 3,
+    "node_main": 3,
+    "attempts_csv": 4,
+    "execution_wrapper": 6,
+}
 """How directly each kind reports error occurrences (see events.ErrorRecord.tier)."""
 
 MAX_ERROR_KEYS = 500_000

@@ -25,19 +25,27 @@ from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
+    ENDED_UNKNOWN,
     SERIES_NAMES,
+    DiskView,
     ErrorView,
     FileView,
     ItemCounts,
     MiniBatchCounts,
     NodeView,
+    ProcessUsageView,
     ProcessView,
+    PsView,
     Snapshot,
 )
 
 SERIES_LENGTH = 120
 MAX_NODES = 2048
 MAX_PROCESSES_PER_NODE = 512
+MAX_USAGE_PER_NODE = 256
+"""Processes of processes_resource_usage.csv kept per node (workers and any other)."""
+MAX_DISKS_PER_NODE = 64
+MAX_EXIT_MARKS = 64
 _STATUS_RANK = {
     "NotStarted": 0,
     "Queued": 1,
@@ -49,6 +57,7 @@ _STATUS_RANK = {
     "CancelRequested": 7,
     "Completed": 8,
     "Finished": 8,
+    ENDED_UNKNOWN: 8,  # outranks a Completed guessed from log wording, not Canceled or Failed
     "Canceled": 9,
     "NotResponding": 9,
     "Failed": 10,
@@ -63,6 +72,37 @@ class ProcessState:
     current: int | None = None
     last_seen: float | None = None
     first_seen: float | None = None
+    last_own: float | None = None
+    """Newest sign of life from the process's own log (activity, picks): what tells a restart
+    after a kill. Attempt rows are written by the master and may be stamped after the kill."""
+    exit_marks: set[float] = field(default_factory=set)
+    """Times of abnormal ends (a set: the same `_main.txt` line read again is one end)."""
+    exits_untimed: int = 0
+    exit_code: int | None = None
+    exit_at: float | None = None
+
+    @property
+    def exits(self) -> int:
+        return len(self.exit_marks) + self.exits_untimed
+
+    def after_exit(self) -> str | None:
+        """restarted / dead / unknown after the latest abnormal end (None: never ended so)."""
+        if not self.exits:
+            return None
+        if self.exit_at is None:
+            return "unknown"
+        if self.last_own is not None and self.last_own > self.exit_at:
+            return "restarted"
+        return "dead"
+
+
+@dataclass(slots=True)
+class UsageState:
+    """One process of processes_resource_usage.csv: its latest row and recent values."""
+
+    latest: ev.ProcessUsage
+    cpu: deque[float] = field(default_factory=lambda: deque(maxlen=SERIES_LENGTH))
+    memory: deque[float] = field(default_factory=lambda: deque(maxlen=SERIES_LENGTH))
 
 
 @dataclass(slots=True)
@@ -74,6 +114,10 @@ class NodeState:
     )
     latest: dict[str, float | None] = field(default_factory=dict)
     last_counters: ev.ResourceSample | None = None
+    usage: dict[tuple[str, int | None], UsageState] = field(default_factory=dict)
+    """By (label, pid): two `python` processes are two rows, not one overwriting the other."""
+    disks: dict[str, ev.DiskUsage] = field(default_factory=dict)
+    ps: ev.PsSnapshot | None = None
 
 
 @dataclass(slots=True)
@@ -131,6 +175,10 @@ class JobState:
             ev.Activity: self._on_activity,
             ev.ErrorRecord: self._on_error,
             ev.ResourceSample: self._on_resource,
+            ev.ProcessUsage: self._on_process_usage,
+            ev.DiskUsage: self._on_disk_usage,
+            ev.PsSnapshot: self._on_ps,
+            ev.ProcessExit: self._on_process_exit,
             ev.Metrics: self._on_metrics,
             ev.JobInfo: self._on_job_info,
             ev.Unparsed: self._on_unparsed,
@@ -279,16 +327,19 @@ class JobState:
         proc = self._touch(e.node, e.process, e.at)
         if proc is not None:
             proc.current = e.mini_batch
+            _own(proc, e.at)
         self._seen(e.at)
 
     def _on_activity(self, e: ev.Activity) -> None:
-        self._touch(e.node, e.process, e.at)
+        proc = self._touch(e.node, e.process, e.at)
+        if proc is not None:
+            _own(proc, e.at)
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:
         self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier, e.mini_batch)
         if e.node:
-            self._touch(e.node, e.process, e.at)
+            self._touch(e.node, e.process if e.alive else None, e.at)
         self._seen(e.at)
 
     def _on_resource(self, e: ev.ResourceSample) -> None:
@@ -316,6 +367,87 @@ class JobState:
         if node.last_seen is None or e.at > node.last_seen:
             node.last_seen = e.at
         self._seen(e.at)
+
+    def _node(self, name: str) -> NodeState | None:
+        node = self.nodes.get(name)
+        if node is None and len(self.nodes) < MAX_NODES:
+            node = self.nodes[name] = NodeState()
+        return node
+
+    def _on_process_usage(self, e: ev.ProcessUsage) -> None:
+        """The latest row per process wins by its time; a row read again adds nothing."""
+        node = self._node(e.node)
+        if node is None:
+            return
+        if e.worker:
+            self._process(e.node, e.worker)  # a row naming a worker: that worker exists
+        key = (e.process, e.pid)
+        state = node.usage.get(key)
+        if state is None:
+            if len(node.usage) >= MAX_USAGE_PER_NODE:
+                return
+            state = node.usage[key] = UsageState(e)
+        else:
+            before = state.latest.at
+            if before is not None and e.at is not None and e.at < before:
+                return  # an older row (files read out of order): not the latest
+            if before is not None and e.at is not None and e.at == before:
+                state.latest = e
+                return  # the same check read again: no new point in the series
+            state.latest = e
+        if e.at is None:
+            return
+        if e.cpu_percent is not None:
+            state.cpu.append(e.cpu_percent)
+        memory = e.memory_percent if e.memory_percent is not None else e.memory_mb
+        if memory is not None:
+            state.memory.append(memory)
+        self._seen_node(node, e.at)
+
+    def _on_disk_usage(self, e: ev.DiskUsage) -> None:
+        node = self._node(e.node)
+        if node is None:
+            return
+        prev = node.disks.get(e.disk)
+        if prev is None and len(node.disks) >= MAX_DISKS_PER_NODE:
+            return
+        if prev is None or prev.at is None or e.at is None or e.at >= prev.at:
+            node.disks[e.disk] = e
+        if e.at is not None:
+            self._seen_node(node, e.at)
+
+    def _on_ps(self, e: ev.PsSnapshot) -> None:
+        node = self._node(e.node)
+        if node is None:
+            return
+        prev = node.ps
+        if prev is None or prev.at is None or (e.at is not None and e.at >= prev.at):
+            node.ps = e
+        if e.at is not None:
+            self._seen_node(node, e.at)
+
+    def _on_process_exit(self, e: ev.ProcessExit) -> None:
+        """An abnormal end marks the process (restarted or dead is judged at snapshot time,
+        from its own later activity); the error record it also gives is counted apart."""
+        self._touch(e.node, None, e.at)
+        self._seen(e.at)
+        if e.returncode == 0:
+            return
+        proc = self._process(e.node, e.process)
+        if proc is None:
+            return
+        if e.at is None:
+            proc.exits_untimed += 1
+        elif e.at not in proc.exit_marks and len(proc.exit_marks) < MAX_EXIT_MARKS:
+            proc.exit_marks.add(e.at)
+        if e.at is None or proc.exit_at is None or e.at >= proc.exit_at:
+            proc.exit_code = e.returncode
+            proc.exit_at = e.at if e.at is not None else proc.exit_at
+
+    def _seen_node(self, node: NodeState, at: float) -> None:
+        if node.last_seen is None or at > node.last_seen:
+            node.last_seen = at
+        self._seen(at)
 
     def _on_job_info(self, e: ev.JobInfo) -> None:
         self.job_name = e.name or self.job_name
@@ -353,7 +485,7 @@ class JobState:
     def snapshot(self) -> Snapshot:
         counts = self.counts()
         remaining = None if counts.total is None else counts.total - counts.processed
-        finished = self.status in ("Completed", "Failed", "Canceled", "Finished")
+        finished = self.status in ("Completed", "Failed", "Canceled", "Finished", ENDED_UNKNOWN)
         items_known = self.items_known or (counts.processed == 0 and self.items_total is not None)
         items = ItemCounts(
             total=self.items_total,
@@ -389,10 +521,10 @@ class JobState:
         views = []
         for name in sorted(self.nodes, key=_natural_key):
             node = self.nodes[name]
+            usage = _usage_views(node)
+            of_worker = {u.worker: u for u in usage if u.worker}
             procs = tuple(
-                ProcessView(
-                    name, pname, p.processed, p.failed, p.current, p.last_seen, p.first_seen
-                )
+                _process_view(name, pname, p, of_worker.get(pname))
                 for pname, p in sorted(node.processes.items(), key=lambda kv: _natural_key(kv[0]))
             )
             views.append(
@@ -402,6 +534,14 @@ class JobState:
                     last_seen=node.last_seen,
                     latest={k: node.latest.get(k) for k in SERIES_NAMES},
                     series={k: tuple(v) for k, v in node.series.items()},
+                    process_usage=usage,
+                    disks=tuple(
+                        DiskView(d.disk, d.at, d.used_percent, d.used_mb, d.total_mb, d.free_mb)
+                        for _, d in sorted(node.disks.items())
+                    ),
+                    ps=PsView(node.ps.at, node.ps.path, node.ps.lines, node.ps.more)
+                    if node.ps
+                    else None,
                 )
             )
         return views
@@ -425,6 +565,55 @@ class JobState:
             )
             for g in groups
         ]
+
+
+def _own(proc: ProcessState, at: float | None) -> None:
+    if at is not None and (proc.last_own is None or at > proc.last_own):
+        proc.last_own = at
+
+
+def _usage_views(node: NodeState) -> tuple[ProcessUsageView, ...]:
+    """The processes of the node's newest usage rows: a process missing from the newest check
+    (ended) is left out, the others sorted by name. Rows without a time are all shown."""
+    times = [u.latest.at for u in node.usage.values() if u.latest.at is not None]
+    newest = max(times, default=None)
+    views = [
+        ProcessUsageView(
+            u.latest.process,
+            u.latest.worker,
+            u.latest.pid,
+            u.latest.at,
+            u.latest.cpu_percent,
+            u.latest.memory_percent,
+            u.latest.memory_mb,
+            tuple(u.cpu),
+            tuple(u.memory),
+        )
+        for u in node.usage.values()
+        if u.latest.at is None or u.latest.at == newest
+    ]
+    return tuple(sorted(views, key=lambda v: (_natural_key(v.name), v.pid or 0)))
+
+
+def _process_view(
+    node: str, name: str, p: ProcessState, usage: ProcessUsageView | None
+) -> ProcessView:
+    return ProcessView(
+        node,
+        name,
+        p.processed,
+        p.failed,
+        p.current,
+        p.last_seen,
+        p.first_seen,
+        cpu_percent=usage.cpu_percent if usage else None,
+        memory_percent=usage.memory_percent if usage else None,
+        memory_mb=usage.memory_mb if usage else None,
+        exits=p.exits,
+        exit_code=p.exit_code,
+        exit_at=p.exit_at,
+        after_exit=p.after_exit(),
+    )
 
 
 def _rate(prev: ev.ResourceSample | None, cur: ev.ResourceSample, attr: str) -> float | None:

@@ -38,10 +38,62 @@ class ProcessView:
     """Mini-batch it is working on now (picked and not finished), if the logs say."""
     last_seen: float | None
     first_seen: float | None
+    cpu_percent: float | None = None
+    """Latest CPU share from processes_resource_usage.csv (None: no such row or column)."""
+    memory_percent: float | None = None
+    memory_mb: float | None = None
+    exits: int = 0
+    """Abnormal ends `_main.txt` reported (non-zero return code; -9 = likely out of memory)."""
+    exit_code: int | None = None
+    """Return code of the latest abnormal end."""
+    exit_at: float | None = None
+    after_exit: str | None = None
+    """After its latest abnormal end: `restarted` (its own log went on later), `dead` (it did
+    not), `unknown` (the end has no time). None when it never ended abnormally."""
 
     @property
     def key(self) -> str:
         return f"{self.node}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessUsageView:
+    """One process of processes_resource_usage.csv (a worker or any other process)."""
+
+    name: str
+    worker: str | None
+    """The worker process (`process001`) the row names, if it names one."""
+    pid: int | None
+    at: float | None
+    cpu_percent: float | None
+    memory_percent: float | None
+    memory_mb: float | None
+    cpu_series: tuple[float, ...] = ()
+    memory_series: tuple[float, ...] = ()
+    """Recent values, oldest first, bounded: memory in percent where the file has it, else MB."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiskView:
+    """One disk of node_disk_usage.csv, its latest row. Sizes in MB."""
+
+    name: str
+    at: float | None
+    used_percent: float | None
+    used_mb: float | None
+    total_mb: float | None
+    free_mb: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PsView:
+    """The latest `ps` listing of a node (perf/<node>/os/…/processes_MM), as written."""
+
+    at: float | None
+    path: str
+    lines: tuple[str, ...]
+    more: int
+    """Lines beyond the bound, not kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +105,10 @@ class NodeView:
     """Latest value of each SERIES_NAMES entry (None where the logs have no such column)."""
     series: dict[str, tuple[float, ...]] = field(default_factory=dict)
     """Recent values of each series, oldest first, bounded length."""
+    process_usage: tuple[ProcessUsageView, ...] = ()
+    """Every process of the latest processes_resource_usage.csv rows, workers or not."""
+    disks: tuple[DiskView, ...] = ()
+    ps: PsView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,4 +173,10 @@ class Snapshot:
         return self.status in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled", "Finished", "NotResponding"})
+ENDED_UNKNOWN = "Stream ended (outcome unknown)"
+"""A piped `az ml job stream` ended without saying how the job ended (the v2 stream never
+prints the final status; a failed job's error goes to stderr). Never read as Completed."""
+
+FINAL_STATUSES = frozenset(
+    {"Completed", "Failed", "Canceled", "Finished", "NotResponding", ENDED_UNKNOWN}
+)

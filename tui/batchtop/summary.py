@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchtop.snapshot import Snapshot
+from batchtop.snapshot import ENDED_UNKNOWN, NodeView, ProcessView, Snapshot
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_duration, format_stamp
 
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 EXIT_USAGE = 2
+EXIT_OUTCOME_UNKNOWN = 4
+"""--stream only: the stream ended without saying how the job ended."""
 
 
 def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
@@ -53,10 +55,12 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
                         "failed": p.failed,
                         "current": p.current,
                         "last_seen": format_stamp(p.last_seen),
+                        **_process_extras(p),
                     }
                     for p in node.processes
                 ],
                 **{_resource_key(k): _round(v) for k, v in node.latest.items()},
+                **_node_extras(node),
             }
             for node in snap.nodes
         ],
@@ -76,6 +80,50 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
     }
 
 
+def _process_extras(p: ProcessView) -> dict[str, Any]:
+    """A worker's CPU and memory (processes_resource_usage.csv) and its abnormal ends
+    (`_main.txt`): `after_exit` is restarted / dead / unknown, null if it never ended so."""
+    return {
+        "cpu_percent": _round(p.cpu_percent),
+        "memory_percent": _round(p.memory_percent),
+        "memory_mb": _round(p.memory_mb),
+        "exits": p.exits,
+        "exit_code": p.exit_code,
+        "exit_at": format_stamp(p.exit_at),
+        "after_exit": p.after_exit,
+    }
+
+
+def _node_extras(node: NodeView) -> dict[str, Any]:
+    """Disks (node_disk_usage.csv), processes of the usage CSV that are not workers, and the
+    time of the latest `ps` listing."""
+    return {
+        "disk": [
+            {
+                "name": safe(d.name),
+                "used_percent": _round(d.used_percent),
+                "used_mb": _round(d.used_mb),
+                "total_mb": _round(d.total_mb),
+                "free_mb": _round(d.free_mb),
+                "at": format_stamp(d.at),
+            }
+            for d in node.disks
+        ],
+        "other_processes": [
+            {
+                "name": safe(u.name),
+                "pid": u.pid,
+                "cpu_percent": _round(u.cpu_percent),
+                "memory_percent": _round(u.memory_percent),
+                "memory_mb": _round(u.memory_mb),
+            }
+            for u in node.process_usage
+            if not u.worker
+        ],
+        "ps_at": format_stamp(node.ps.at) if node.ps else None,
+    }
+
+
 def _resource_key(name: str) -> str:
     return {
         "cpu": "cpu_percent",
@@ -92,6 +140,8 @@ def _round(value: float | None) -> float | None:
 
 
 def exit_code(snap: Snapshot) -> int:
+    if snap.status == ENDED_UNKNOWN:
+        return EXIT_OUTCOME_UNKNOWN
     return EXIT_JOB_FAILED if snap.status == "Failed" else EXIT_OK
 
 
@@ -121,11 +171,11 @@ def summary_text(data: dict[str, Any]) -> str:
     )
     lines.append(f"newest   {data['data_time'] or '-'}")
     for node in data["nodes"]:
-        procs = " ".join(f"{p['name']}:{p['processed']}/{p['failed']}" for p in node["processes"])
+        procs = " ".join(_process_text(p) for p in node["processes"])
         cpu = node.get("cpu_percent")
         mem = node.get("memory_percent")
         res = f" cpu {cpu:.0f}% mem {mem:.0f}%" if cpu is not None and mem is not None else ""
-        lines.append(f"node {node['name']:<10}{res} {procs}")
+        lines.append(f"node {node['name']:<10}{res}{_disk_text(node)} {procs}")
     for err in data["errors"][:10]:
         lines.append(
             f"error x{err['count']:<5} {err['message'][:100]}  [{', '.join(err['where'][:3])}]"
@@ -135,6 +185,34 @@ def summary_text(data: dict[str, Any]) -> str:
     for path, count in data["unparsed_lines"].items():
         lines.append(f"unparsed {count} line(s) in {path}")
     return "\n".join(lines)
+
+
+def _process_text(p: dict[str, Any]) -> str:
+    """`process001:12/1` plus, where known, `(cpu 95% mem 41%)` and `killed -9, dead`."""
+    text = f"{p['name']}:{p['processed']}/{p['failed']}"
+    usage = []
+    if p.get("cpu_percent") is not None:
+        usage.append(f"cpu {p['cpu_percent']:.0f}%")
+    if p.get("memory_percent") is not None:
+        usage.append(f"mem {p['memory_percent']:.0f}%")
+    elif p.get("memory_mb") is not None:
+        usage.append(f"mem {p['memory_mb']:.0f}MB")
+    if usage:
+        text += f"({' '.join(usage)})"
+    if p.get("exits"):
+        code = p["exit_code"]
+        how = "killed (OOM?)" if code == -9 else f"exit {code}"
+        text += f"[{how} x{p['exits']}, {p['after_exit']}]"
+    return text
+
+
+def _disk_text(node: dict[str, Any]) -> str:
+    """The fullest disk of a node: ` disk 81% /mnt`."""
+    disks = [d for d in node.get("disk", []) if d["used_percent"] is not None]
+    if not disks:
+        return ""
+    full = max(disks, key=lambda d: d["used_percent"])
+    return f" disk {full['used_percent']:.0f}% {full['name']}"
 
 
 def _dash(value: object) -> str:

@@ -25,15 +25,19 @@ which way is told elsewhere)."""
 
 
 def error_message(text: str) -> str:
-    """The `message` inside the service's error JSON, or the text itself."""
+    """The `message` inside the service's error JSON, or the text itself.
+
+    executionlogs.txt writes it capitalised: `{"Error":{"Code":...,"Message":...}}`
+    (getindata/kedro-azureml#6)."""
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return text.strip()
     while isinstance(data, dict):
-        if isinstance(data.get("message"), str):
-            return data["message"]
-        data = data.get("error")
+        for key in ("message", "Message"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+        data = data.get("error", data.get("Error"))
     return text.strip()
 
 

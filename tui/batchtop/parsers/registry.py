@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _NODE = r"(?P<node>[^/]+)"
+_PERF = r"(?:^|/)logs/(?:sys/)?perf/" + _NODE
+_PERF_2019 = r"(?:^|/)logs/performance/" + _NODE
+_LIFECYCLER = r"(?:^|/)system_logs/lifecycler/" + _NODE
 _PROC_IN_NAME = re.compile(r"(process\d+|Process-\d+)", re.IGNORECASE)
 
 # (kind, pattern) in priority order; patterns match the path relative to the job root, with
@@ -28,6 +31,14 @@ _TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("metrics_csv", r"(?:^|/)logs/sys/metrics/(?:.+/)?progress\.csv$"),
         ("perf_csv", r"(?:^|/)logs/(?:sys/)?perf/" + _NODE + r"/node_resource_usage\.csv$"),
         ("perf_csv", r"(?:^|/)logs/performance/" + _NODE + r"/sys_resource_monitor[^/]*\.csv$"),
+        # the rest of a node's resource monitor (D1, D3): parsers/perffiles.py
+        ("process_usage_csv", _PERF + r"/processes_resource_usage\.csv$"),
+        ("process_usage_csv", _PERF_2019 + r"/process_resource[^/]*\.csv$"),
+        ("disk_usage_csv", _PERF + r"/node_disk_usage\.csv$"),
+        ("ps_listing", _PERF + r"/os/\d{10}/processes_\d\d[^/]*$"),
+        # worker exits and out-of-memory kills (D1): parsers/processexit.py
+        ("node_main", r"(?:^|/)logs/sys/node/" + _NODE + r"/_main\.txt$"),
+        ("execution_wrapper", _LIFECYCLER + r"/execution-wrapper[^/]*\.txt$"),
         ("syslog", r"(?:^|/)logs/sys/(?:node|worker)/" + _NODE + r"/[^/]+\.txt$"),
         ("syslog", r"(?:^|/)logs/worker/" + _NODE + r"/[^/]+\.txt$"),
         ("syslog", r"(?:^|/)logs/sys/(?:error|warning)/" + _NODE + r"/[^/]+\.txt$"),

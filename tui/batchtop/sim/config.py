@@ -28,7 +28,8 @@ class SimConfig:
     run() with probability `failure_rate`, else succeeds. A failed attempt is re-queued until the
     mini-batch has had `max_attempts` attempts. `error_threshold` counts failed ITEMS (-1 = no
     limit). `dead_node` stops writing once `dead_at` of the mini-batches are processed; its
-    in-flight mini-batches are re-queued. `stop_at` < 1 cuts a *running* snapshot once that
+    in-flight mini-batches are re-queued (with `oom_kill`, its workers' ends are written as
+    out-of-memory kills). `stop_at` < 1 cuts a *running* snapshot once that
     fraction of mini-batches is processed.
     """
 
@@ -49,6 +50,8 @@ class SimConfig:
     start: datetime = DEFAULT_START
     mb_seconds: float = 5.0
     run_timeout: float = 60.0
+    oom_kill: bool = False
+    """The dead node's workers end as out-of-memory kills in `_main.txt` (sim/perf.py)."""
 
     def __post_init__(self) -> None:
         if self.era not in ERAS:
@@ -70,6 +73,8 @@ class SimConfig:
         """JSON-ready form (start as ISO text), so a fixture records how it was made."""
         data = dataclasses.asdict(self)
         data["start"] = self.start.isoformat()
+        if not self.oom_kill:
+            del data["oom_kill"]  # recorded only when used: older fixtures' configs stay exact
         return data
 
     @classmethod

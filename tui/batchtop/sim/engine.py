@@ -36,6 +36,8 @@ from batchtop.sim.text import (
 OK, EXCEPTION, TIMEOUT, UNFINISHED = 0, 1, 2, 3
 STATUS_TEXT = ("RUN_DONE", "RUN_EXCEPTION", "RUN_TIMEOUT", "")
 
+OOM_GROUP = "killed (signal <n>), likely out of memory"
+"""The error group of a worker's out-of-memory kill, as batchtop groups it (sim/perf.py)."""
 SCHEDULING_START = 16.0  # listing the input takes a while before the first mini-batch exists
 SCHEDULING_RATE = 400.0  # mini-batches per second, as the formats guide reports
 RETRY_DELAY = 1.0  # a failed mini-batch becomes visible in the queue again after this
@@ -321,6 +323,9 @@ def simulate(cfg: SimConfig) -> Plan:  # noqa: C901 - one event loop reads best 
     t_close = t_end + {STATUS_COMPLETED: 12.0, STATUS_FAILED: 4.0, STATUS_RUNNING: 0.0}[status]
     sched_done = SCHEDULING_START + n_mb / SCHEDULING_RATE + 0.5
 
+    if cfg.oom_kill and cfg.dead_node is not None and node_death[cfg.dead_node] <= t_close:
+        if layout.proc_sys_log.startswith("logs/sys/node/"):  # _main.txt exists there (D1)
+            groups[OOM_GROUP] = cfg.processes  # one kill per worker of the dead node
     stamps = Stamps(cfg.start)
     processed = len(first_finish)
     n_succeeded = len(first_success)

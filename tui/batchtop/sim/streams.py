@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from batchtop.sim import perf
 from batchtop.sim.config import STATUS_COMPLETED, STATUS_FAILED, STATUS_RUNNING
 from batchtop.sim.engine import (
     EXCEPTION,
@@ -564,6 +565,7 @@ def build_streams(plan: Plan) -> list[Iterator[Record]]:
     streams += [_perf(plan, ni) for ni in range(plan.cfg.nodes)]
     drivers = range(plan.cfg.nodes) if lay.driver_per_node else range(1)
     streams += [_driver(plan, ni) for ni in drivers]
+    streams += perf.build(plan)  # per-process/disk/ps perf files and _main.txt kills
     return streams
 
 

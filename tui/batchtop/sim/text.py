@@ -8,7 +8,8 @@ in one module makes it easy to compare with docs/formats and with the parsers.
 the wording is real (a public log line), from the old public runtime code or docs, or
 invented. The simulator writes the real wording wherever evidence exists
 (../shared/formats/evidence.md); tests/test_sim_wording.py fails if it writes a message that
-this table does not list.
+this table does not list. The headers of the per-process/disk perf files and the `ps`
+listings are invented too; they are marked where they are written, in sim/perf.py.
 """
 
 from __future__ import annotations
@@ -239,6 +240,14 @@ WORDING: tuple[Wording, ...] = (
         r"The number of failed items is \d+, which exceeds error threshold -?\d+\.",
         CODE,
         "C2 wording; that the driver repeats it before SystemExit is a guess",
+    ),
+    # logs/sys/node/<n>/_main.txt (written by sim/perf.py with `oom_kill`)
+    Wording(
+        "node_main",
+        r"\S+ exits with returncode -9\.",
+        REAL,
+        "D1 (the message; the pipe prefix before it is invented, see sim/perf.py)",
+        "a kill (likely out of memory) of that process",
     ),
     # Status column of the CSV reports
     Wording("report_status", r"RUN_DONE|RUN_EXCEPTION|RUN_TIMEOUT", CODE, "D3, C3", "attempts"),
