@@ -57,3 +57,26 @@ def test_group_count_is_bounded():
         book.add(f"Error{i}Error: boom", float(i), "f", None, None)
     assert len(book.groups) == 6  # 5 + the overflow group
     assert book.groups[OVERFLOW_SIGNATURE].count == 45
+
+
+def test_the_text_kept_is_the_newest_traceback_not_a_later_one_line_report():
+    """v2: job_error.txt gives the traceback and processed_mini-batches.csv the one-line
+    message of the same failure, its time (start + rounded elapsed) a hair later."""
+    book = ErrorBook()
+    traceback = "Traceback (most recent call last):\n  File \"score.py\", line 1\nKeyError: 'a'"
+    book.add(traceback, 100.0, "logs/job_error.txt", "0", "process000", tier=2)
+    book.add(
+        "KeyError: 'a'",
+        100.0004,
+        "logs/sys/job_report/processed_mini-batches.csv",
+        "0",
+        "process000",
+        tier=4,
+    )
+    (group,) = book.groups.values()
+    assert group.last_text == traceback
+    assert group.last_path == "logs/job_error.txt"
+    book.add(
+        "Traceback (most recent call last):\nKeyError: 'b'", 200.0, "logs/job_error.txt", None, None
+    )
+    assert group.last_text.endswith("KeyError: 'b'")  # a newer traceback still wins

@@ -94,7 +94,7 @@ class ErrorGroup:
     last_path: str = ""
     mini_batches: dict[int, None] = field(default_factory=dict)
     """Mini-batches this error struck, where the record names one (the first MAX_PLACES)."""
-    _newest: tuple[float, str] | None = None
+    _newest: tuple[bool, float, str] | None = None
     _oldest: tuple[float, str] | None = None
 
     @property
@@ -106,8 +106,10 @@ class ErrorGroup:
         self, text: str, human: str, at: float | None, place: str, path: str, tier: int
     ) -> None:
         """Count one occurrence. The message shown is the earliest occurrence's and the text
-        kept is the newest one's, by log time (ties by text): the same whatever order the
-        files arrive in, so a live follow and a later read of the tree agree."""
+        kept is the newest one's that holds a traceback (the newest of all when none does),
+        by log time (ties by text): the same whatever order the files arrive in, so a live
+        follow and a later read of the tree agree. A CSV row's one-line message reported a
+        millisecond after the same failure's traceback must not hide the traceback."""
         self.tier_counts[tier] = self.tier_counts.get(tier, 0) + 1
         if at is not None:
             if self.first_seen is None or at < self.first_seen:
@@ -119,8 +121,9 @@ class ErrorGroup:
             self.files[path] = self.files.get(path, 0) + 1
         capped = text if len(text) <= MAX_RECORD_CHARS else text[:MAX_RECORD_CHARS] + "\n…"
         key = (at if at is not None else float("-inf"), capped)
-        if self._newest is None or key >= self._newest:
-            self._newest = key
+        newest = (_TRACEBACK_HEAD in capped, *key)
+        if self._newest is None or newest >= self._newest:
+            self._newest = newest
             self.last_text, self.last_path = capped, path
         if self._oldest is None or key < self._oldest:
             self._oldest = key
