@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from batchtop.advice import advice_for_snapshot
 from batchtop.snapshot import Snapshot
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_duration, format_stamp
@@ -73,6 +74,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             for e in snap.errors
         ],
         "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
+        "advice": [a.as_dict() for a in advice_for_snapshot(snap)],
     }
 
 
@@ -134,6 +136,9 @@ def summary_text(data: dict[str, Any]) -> str:
         lines.append(f"... {len(data['errors']) - 10} more error groups")
     for path, count in data["unparsed_lines"].items():
         lines.append(f"unparsed {count} line(s) in {path}")
+    for advice in data.get("advice", []):
+        lines.append(f"advice   {advice['problem']}")
+        lines.append(f"         fix: {advice['fix']} ({advice['doc']})")
     return "\n".join(lines)
 
 
