@@ -104,6 +104,7 @@ def summary_text(data: dict[str, Any]) -> str:
     pct = f" ({100 * mb['processed'] / mb['total']:.1f}%)" if mb["total"] else ""
     lines = [
         f"job      {data['job'] or '-'}   source {data['source'] or '-'}",
+        *_replay_line(data.get("replay")),
         f"status   {data['status']}"
         + (f"   verdict: {data['verdict']}" if data["verdict"] else ""),
         f"batches  {mb['processed']}/{total}{pct} processed: {mb['succeeded']} ok, "
@@ -140,6 +141,13 @@ def summary_text(data: dict[str, Any]) -> str:
         lines.append(f"advice   {advice['problem']}")
         lines.append(f"         fix: {advice['fix']} ({advice['doc']})")
     return "\n".join(lines)
+
+
+def _replay_line(replay: dict[str, Any] | None) -> list[str]:
+    if not replay:
+        return []
+    step = replay["resolution_seconds"]
+    return [f"replay   at {replay['at']} (live: {replay['live']}, resolution {step:g} s)"]
 
 
 def _dash(value: object) -> str:
