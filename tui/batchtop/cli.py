@@ -78,6 +78,11 @@ def fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:  # `batchtop report ...`: the post-mortem (report/cli.py)
+        from batchtop.report.cli import main as report_main
+
+        return report_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     chosen = [bool(args.job_name), args.dir is not None, args.stream is not None, args.demo]
