@@ -250,6 +250,7 @@ class RecordingState(JobState):
             ev.Verdict: self._rec_verdict,
         }
         self._inner: dict[type, Callable[[Any], None]] = {kind: handlers[kind] for kind in wrap}
+        self._inner_attempt = self._inner[ev.Attempt]
         handlers.update(wrap)
 
     # -- helpers ---------------------------------------------------------------------
@@ -271,38 +272,52 @@ class RecordingState(JobState):
 
     # -- wrapped handlers ------------------------------------------------------------
     def _rec_attempt(self, e: ev.Attempt) -> None:
+        # the hot path (one call per CSV row and worker line): plain locals, early exits
         ledger = self.ledger
-        before = (
-            ledger.succeeded,
-            ledger.failed,
-            ledger.retried,
-            self.items_succeeded,
-            self.items_failed,
-        )
-        node_state = self.nodes.get(e.node) if e.node else None
-        proc_state = node_state.processes.get(e.process) if node_state and e.process else None
-        proc_before = (proc_state.processed, proc_state.failed) if proc_state else (0, 0)
-        self._inner[ev.Attempt](e)
-        if e.at is None:
+        s0, f0, r0 = ledger.succeeded, ledger.failed, ledger.retried
+        i0, j0 = self.items_succeeded, self.items_failed
+        node, process = e.node, e.process
+        proc_state = None
+        if node and process:
+            node_state = self.nodes.get(node)
+            if node_state is not None:
+                proc_state = node_state.processes.get(process)
+        p0, pf0 = (proc_state.processed, proc_state.failed) if proc_state else (0, 0)
+        self._inner_attempt(e)
+        at = e.at
+        if at is None:
             return
-        b = self.timeline.bucket(e.at)
-        b.succeeded += ledger.succeeded - before[0]
-        b.failed += ledger.failed - before[1]
-        b.retried += ledger.retried - before[2]
-        b.items_ok += self.items_succeeded - before[3]
-        b.items_failed += self.items_failed - before[4]
-        self._note_seen(b, e.node, e.process, e.at)
-        if e.node and e.process:
-            node = self.nodes.get(e.node)
-            after = node.processes.get(e.process) if node else None
-            if after is not None:
-                proc = self._proc_bucket(b, e.node, e.process)
-                proc.processed += after.processed - proc_before[0]
-                proc.failed += after.failed - proc_before[1]
-                b.failed_attempts += after.failed - proc_before[1]
-                proc.done_at = max(proc.done_at, e.at)
-                return
-        b.failed_attempts += max(0, ledger.failed - before[1])  # no process: newly failed only
+        b = self.timeline.bucket(at)
+        if node:
+            seen = b.node_seen.get(node)
+            if seen is None or at > seen:
+                b.node_seen[node] = at
+        proc = None
+        if node and process:
+            if proc_state is None:
+                node_state = self.nodes.get(node)
+                proc_state = node_state.processes.get(process) if node_state else None
+            proc = self._proc_bucket(b, node, process)
+            if at < proc.first:
+                proc.first = at
+            if at > proc.last:
+                proc.last = at
+            if at > proc.done_at:
+                proc.done_at = at
+        changed = ledger.succeeded - s0, ledger.failed - f0, ledger.retried - r0
+        if changed == (0, 0, 0) and proc_state is not None and proc_state.processed == p0:
+            return  # another file's report of an attempt already counted
+        b.succeeded += changed[0]
+        b.failed += changed[1]
+        b.retried += changed[2]
+        b.items_ok += self.items_succeeded - i0
+        b.items_failed += self.items_failed - j0
+        if proc is not None and proc_state is not None:
+            proc.processed += proc_state.processed - p0
+            proc.failed += proc_state.failed - pf0
+            b.failed_attempts += proc_state.failed - pf0
+        else:
+            b.failed_attempts += max(0, changed[1])  # no process: newly failed only
 
     def _rec_picked(self, e: ev.Picked) -> None:
         self._inner[ev.Picked](e)
