@@ -20,6 +20,7 @@ from batchtop.snapshot import Snapshot
 from batchtop.sources.local import LocalTree, SourceError, follow
 from batchtop.summary import EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
+from batchtop.timeline import RecordingState
 from batchtop.timeparse import format_stamp
 
 
@@ -129,7 +130,6 @@ def print_summary(ingestor: Ingestor, args: argparse.Namespace, source: str) -> 
 def replay_of(ingestor: Ingestor, final: Snapshot, at_text: str) -> tuple[Snapshot, dict]:
     """`--at`: the snapshot at that log time (see replay.py) and a note saying so."""
     from batchtop.replay import ReplayTimeError, parse_at, resolution, snapshot_at
-    from batchtop.timeline import RecordingState
 
     state = ingestor.state
     if not isinstance(state, RecordingState):
@@ -150,8 +150,6 @@ def replay_of(ingestor: Ingestor, final: Snapshot, at_text: str) -> tuple[Snapsh
 def new_ingestor(args: argparse.Namespace | None = None) -> Ingestor:
     """An Ingestor; one that also keeps the job's timeline when --at asks for the past."""
     if args is not None and getattr(args, "at", None):
-        from batchtop.timeline import RecordingState
-
         return Ingestor(RecordingState())
     return Ingestor()
 
@@ -172,7 +170,7 @@ def run_dir(args: argparse.Namespace) -> int:
     if args.once or args.json or args.at:
         ingestor, _ = read_tree_once(args.dir, args)
         return print_summary(ingestor, args, str(args.dir))
-    ingestor = Ingestor()
+    ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
     tree = LocalTree.open(args.dir, ingestor)
     return _run_tui_on_tree(tree, args, label=str(args.dir))
 
@@ -246,7 +244,7 @@ def run_demo(args: argparse.Namespace) -> int:
             daemon=True,
         )
         writer.start()
-        tree = LocalTree(folder=folder, ingestor=Ingestor())
+        tree = LocalTree(folder=folder, ingestor=Ingestor(RecordingState()))
         try:
             return _run_tui_on_tree(tree, args, label="demo (simulated job)")
         finally:
