@@ -63,8 +63,10 @@ class ReplayControls:
             return snap, True
         cache = self._replay_cache
         now = time.monotonic()
-        if cache is not None and cache[0] == at and (
-            cache[1] == snap.version or now - cache[2] < RECOMPUTE_EVERY
+        if (
+            cache is not None
+            and cache[0] == at
+            and (cache[1] == snap.version or now - cache[2] < RECOMPUTE_EVERY)
         ):
             return cache[3], False
         past = snapshot_at(timeline, snap, at)
