@@ -17,9 +17,12 @@ from pathlib import Path
 
 from batchtop import __version__
 from batchtop.ingest import Ingestor
+from batchtop.snapshot import Snapshot
 from batchtop.sources.local import LocalTree, SourceError, follow
 from batchtop.summary import EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
+from batchtop.timeline import RecordingState
+from batchtop.timeparse import format_stamp
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out.add_argument("--json", action="store_true", help="print the summary as JSON and exit")
     out.add_argument(
+        "--at",
+        metavar="TIME",
+        help="replay: show the job as it stood at this log time, an ISO time (UTC) or an "
+        "offset from the job's start such as +25m (with --once or --json; alone it means --once)",
+    )
+    out.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when the job finishes or fails"
     )
     parser.add_argument("--version", action="version", version=f"batchtop {__version__}")
@@ -71,6 +80,11 @@ def fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:  # `batchtop report ...`: the post-mortem (report/cli.py)
+        from batchtop.report.cli import main as report_main
+
+        return report_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     chosen = [bool(args.job_name), args.dir is not None, args.stream is not None, args.demo]
@@ -101,7 +115,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_summary(ingestor: Ingestor, args: argparse.Namespace, source: str) -> int:
     snap = ingestor.snapshot()
+    replay: dict | None = None
+    if getattr(args, "at", None):
+        snap, replay = replay_of(ingestor, snap, args.at)
     data = summary_dict(snap, source)
+    if replay is not None:
+        data["replay"] = replay
     if args.json:
         print(json.dumps(data, indent=2))
     else:
@@ -109,8 +128,37 @@ def print_summary(ingestor: Ingestor, args: argparse.Namespace, source: str) -> 
     return exit_code(snap)
 
 
-def read_tree_once(path: Path) -> tuple[Ingestor, LocalTree]:
-    ingestor = Ingestor()
+def replay_of(ingestor: Ingestor, final: Snapshot, at_text: str) -> tuple[Snapshot, dict]:
+    """`--at`: the snapshot at that log time (see replay.py) and a note saying so."""
+    from batchtop.replay import ReplayTimeError, parse_at, resolution, snapshot_at
+
+    state = ingestor.state
+    if not isinstance(state, RecordingState):
+        raise SourceError("--at needs the history of the job, which this source does not keep")
+    try:
+        at = parse_at(at_text, final.started_at)
+    except ReplayTimeError as exc:
+        raise SourceError(str(exc)) from None
+    snap = snapshot_at(state.timeline, final, at)
+    note = {
+        "at": format_stamp(at),
+        "live": format_stamp(final.data_time),
+        "resolution_seconds": resolution(state.timeline),
+    }
+    return snap, note
+
+
+def new_ingestor(args: argparse.Namespace | None = None) -> Ingestor:
+    """An Ingestor; one that also keeps the job's timeline when --at asks for the past."""
+    if args is not None and getattr(args, "at", None):
+        return Ingestor(RecordingState())
+    return Ingestor()
+
+
+def read_tree_once(
+    path: Path, args: argparse.Namespace | None = None
+) -> tuple[Ingestor, LocalTree]:
+    ingestor = new_ingestor(args)
     tree = LocalTree.open(path, ingestor)
     if not tree.scan():
         raise SourceError(f"{path}: no log files found (expected logs/ or azureml-logs/ inside)")
@@ -120,10 +168,10 @@ def read_tree_once(path: Path) -> tuple[Ingestor, LocalTree]:
 
 
 def run_dir(args: argparse.Namespace) -> int:
-    if args.once or args.json:
-        ingestor, _ = read_tree_once(args.dir)
+    if args.once or args.json or args.at:
+        ingestor, _ = read_tree_once(args.dir, args)
         return print_summary(ingestor, args, str(args.dir))
-    ingestor = Ingestor()
+    ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
     tree = LocalTree.open(args.dir, ingestor)
     return _run_tui_on_tree(tree, args, label=str(args.dir))
 
@@ -149,8 +197,8 @@ def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> i
 def run_stream(args: argparse.Namespace) -> int:
     from batchtop.sources.stream import read_stream
 
-    ingestor = Ingestor()
-    if args.once or args.json:
+    ingestor = new_ingestor(args)
+    if args.once or args.json or args.at:
         if args.stream == "-":
             read_stream(sys.stdin.buffer, ingestor)
         else:
@@ -185,9 +233,9 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="batchtop-demo-") as name:
         folder = Path(name)
-        if args.once or args.json:
+        if args.once or args.json or args.at:
             write_tree(folder, config)
-            ingestor, _ = read_tree_once(folder)
+            ingestor, _ = read_tree_once(folder, args)
             return print_summary(ingestor, args, "demo (simulated job)")
         stop = threading.Event()
         writer = threading.Thread(
@@ -197,7 +245,7 @@ def run_demo(args: argparse.Namespace) -> int:
             daemon=True,
         )
         writer.start()
-        tree = LocalTree(folder=folder, ingestor=Ingestor())
+        tree = LocalTree(folder=folder, ingestor=Ingestor(RecordingState()))
         try:
             return _run_tui_on_tree(tree, args, label="demo (simulated job)")
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from batchtop.advice import advice_for_snapshot
 from batchtop.snapshot import ENDED_UNKNOWN, NodeView, ProcessView, Snapshot
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_duration, format_stamp
@@ -77,6 +78,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             for e in snap.errors
         ],
         "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
+        "advice": [a.as_dict() for a in advice_for_snapshot(snap)],
     }
 
 
@@ -152,6 +154,7 @@ def summary_text(data: dict[str, Any]) -> str:
     pct = f" ({100 * mb['processed'] / mb['total']:.1f}%)" if mb["total"] else ""
     lines = [
         f"job      {data['job'] or '-'}   source {data['source'] or '-'}",
+        *_replay_line(data.get("replay")),
         f"status   {data['status']}"
         + (f"   verdict: {data['verdict']}" if data["verdict"] else ""),
         f"batches  {mb['processed']}/{total}{pct} processed: {mb['succeeded']} ok, "
@@ -184,6 +187,9 @@ def summary_text(data: dict[str, Any]) -> str:
         lines.append(f"... {len(data['errors']) - 10} more error groups")
     for path, count in data["unparsed_lines"].items():
         lines.append(f"unparsed {count} line(s) in {path}")
+    for advice in data.get("advice", []):
+        lines.append(f"advice   {advice['problem']}")
+        lines.append(f"         fix: {advice['fix']} ({advice['doc']})")
     return "\n".join(lines)
 
 
@@ -213,6 +219,11 @@ def _disk_text(node: dict[str, Any]) -> str:
         return ""
     full = max(disks, key=lambda d: d["used_percent"])
     return f" disk {full['used_percent']:.0f}% {full['name']}"
+def _replay_line(replay: dict[str, Any] | None) -> list[str]:
+    if not replay:
+        return []
+    step = replay["resolution_seconds"]
+    return [f"replay   at {replay['at']} (live: {replay['live']}, resolution {step:g} s)"]
 
 
 def _dash(value: object) -> str:

@@ -29,6 +29,7 @@ from batchtop.app.log_viewer_screen import LogViewerScreen
 from batchtop.app.main_screen import MainScreen
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.pump import Follower, Pump
+from batchtop.app.replay_controls import REPLAY_BINDINGS, ReplayControls
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
 
@@ -50,7 +51,7 @@ class SourceFailed(Message):
         self.text = text
 
 
-class BatchtopApp(App[None]):
+class BatchtopApp(ReplayControls, App[None]):
     """Follows one job; `run_tui` in main.py builds it from a source."""
 
     TITLE = "batchtop"
@@ -74,6 +75,7 @@ class BatchtopApp(App[None]):
         Binding("q", "quit", "quit"),
         Binding("question_mark", "help", "help"),
         Binding("r", "refresh_source", "refresh", show=False),
+        *REPLAY_BINDINGS,
     ]
 
     def __init__(
@@ -92,7 +94,7 @@ class BatchtopApp(App[None]):
         refresh_source: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
-        self.source_note = source_note
+        self.source_note = self.with_replay_note(source_note)
         """Called on each header repaint: the source's trouble in a few words, or None."""
         self._refresh_source = refresh_source
         self.ingestor = ingestor
@@ -193,7 +195,8 @@ class BatchtopApp(App[None]):
         snap = self.latest
         if snap is None:
             return
-        view = self.liveness.derive(snap, self.clock(), self.live)
+        snap, live = self.replayed(snap)  # the moment `[`/`]` chose, if any (replay_controls)
+        view = self.liveness.derive(snap, self.clock(), self.live and live)
         self.view = view
         for screen in self.screen_stack:
             show = getattr(screen, "show_view", None)

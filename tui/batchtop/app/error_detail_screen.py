@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from batchtop.advice import advice_for_error
 from batchtop.app.liveness import View
 from batchtop.snapshot import ErrorView
 from batchtop.textsafe import safe
@@ -37,6 +38,23 @@ def error_summary(error: ErrorView) -> Text:
     return out
 
 
+def advice_text(error: ErrorView) -> Text | None:
+    """What to do about it (advice.toml), or None for an error of unknown wording."""
+    entries = advice_for_error(error)
+    if not entries:
+        return None
+    out = Text()
+    for i, entry in enumerate(entries):
+        if i:
+            out.append("\n\n")
+        out.append(entry.problem, style="bold")
+        out.append("\nfix  ", style="dim")
+        out.append(entry.fix)
+        out.append("\ndoc  ", style="dim")
+        out.append(entry.doc, style="underline")
+    return out
+
+
 class ErrorDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "back"),
@@ -49,6 +67,13 @@ class ErrorDetailScreen(Screen[None]):
         height: auto;
         border: round $primary 50%;
         border-title-color: $text-accent;
+        padding: 0 1;
+    }
+    ErrorDetailScreen #advice {
+        height: auto;
+        max-height: 12;
+        border: round $success 50%;
+        border-title-color: $text-success;
         padding: 0 1;
     }
     ErrorDetailScreen #traceback {
@@ -74,6 +99,10 @@ class ErrorDetailScreen(Screen[None]):
         summary = Static(id="summary")
         summary.border_title = "Error group"
         yield summary
+        advice = Static(id="advice")
+        advice.border_title = "What to do"
+        advice.display = False
+        yield advice
         scroll = VerticalScroll(id="traceback")
         scroll.border_title = "Latest occurrence (full text)"
         scroll.can_focus = True
@@ -88,6 +117,10 @@ class ErrorDetailScreen(Screen[None]):
 
     def _fill(self) -> None:
         self.query_one("#summary", Static).update(error_summary(self.error))
+        advice = advice_text(self.error)
+        advice_box = self.query_one("#advice", Static)
+        advice_box.display = advice is not None
+        advice_box.update(advice or "")
         text = self.error.traceback or self.error.message
         lines = [safe(line) for line in text[:MAX_TRACEBACK_CHARS].split("\n")]
         self.query_one("#text", Static).update(Text("\n".join(lines), no_wrap=True))

@@ -18,6 +18,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Main screen", "p", "pause / resume the view (reading goes on)"),
     ("Main screen", "l", "open any log file in a tailing viewer"),
     ("Main screen", "r", "refresh now (workspace jobs: poll Azure at once)"),
+    ("Main screen", "[ ] { }", "replay: 1 min / 10 min back or forward in log time"),
+    ("Main screen", "home end esc", "replay: the job's start / back to live"),
     ("Error detail", "o", "open the error's file, at the error"),
     ("Node detail", "enter", "open the selected log file"),
     ("Log viewer", "f", "follow the end of the file on / off"),

@@ -1,0 +1,128 @@
+"""Scrubbing through the past: `[`/`]` one minute, `{`/`}` ten, home, end and esc back to live.
+
+The app reads a simulated 13-minute job whole (frozen clock), through a RecordingState as
+`batchtop --dir` does, and every assertion is about what the screen shows.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from apphelpers import FROZEN_CLOCK, fixture_app, screen_text
+
+from batchtop.app.app import BatchtopApp
+from batchtop.ingest import Ingestor
+from batchtop.simulator import SimConfig, write_tree
+from batchtop.sources.local import LocalTree
+from batchtop.timeline import RecordingState
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(scope="module")
+def sim_tree(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sim")
+    write_tree(
+        folder,
+        SimConfig(era="v2", nodes=3, processes=2, mini_batches=900, dead_node=2, dead_at=0.5,
+                  seed=4),
+    )  # fmt: skip
+    return folder
+
+
+def recording_app(folder: Path) -> BatchtopApp:
+    ingestor = Ingestor(RecordingState())
+    LocalTree.open(folder, ingestor).read_all()
+    ingestor.flush(final=True)
+    return BatchtopApp(ingestor, label="sim", clock=lambda: FROZEN_CLOCK, tick=None)
+
+
+def header(app: BatchtopApp) -> str:
+    return screen_text(app).splitlines()[0]
+
+
+def processed(app: BatchtopApp) -> int:
+    assert app.view is not None
+    return app.view.snapshot.mini_batches.processed
+
+
+async def test_brackets_step_back_and_forth_and_the_header_says_replay(sim_tree):
+    app = recording_app(sim_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        live = processed(app)
+        end = app.latest.data_time
+        assert "replay" not in header(app)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert app.replay_at == pytest.approx(end - 60)
+        assert re.search(r"replay at \d\d:\d\d:\d\d \(live: \d\d:\d\d:\d\d\)", header(app))
+        one_back = processed(app)
+        assert one_back < live
+        await pilot.press("left_curly_bracket")
+        await pilot.pause()
+        assert app.replay_at == pytest.approx(end - 660)
+        eleven_back = processed(app)
+        assert eleven_back < one_back
+        await pilot.press("right_curly_bracket")
+        await pilot.pause()
+        assert processed(app) == one_back
+        await pilot.press("right_square_bracket")  # back at the end: live again
+        await pilot.pause()
+        assert app.replay_at is None and processed(app) == live
+        assert "replay" not in header(app)
+
+
+async def test_home_goes_to_the_start_and_esc_and_end_return_to_live(sim_tree):
+    app = recording_app(sim_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        live_status = app.view.snapshot.status
+        await pilot.press("left_square_bracket", "home")
+        await pilot.pause()
+        assert app.replay_at == app.latest.started_at
+        assert processed(app) < 60 and app.view.snapshot.status != live_status
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.replay_at is None and app.view.snapshot.status == live_status
+        await pilot.press("left_curly_bracket", "end")
+        await pilot.pause()
+        assert app.replay_at is None
+
+
+async def test_a_dead_node_is_alive_in_the_past(sim_tree):
+    app = recording_app(sim_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        states = {row.view.name: row.state for row in app.view.nodes}
+        assert states["2"] == "dead"
+        start, end = app.latest.started_at, app.latest.data_time
+        app.replay_at = start + 0.3 * (end - start)  # before node 2 died (at half way)
+        app.render_view()
+        await pilot.pause()
+        past = {row.view.name: row.state for row in app.view.nodes}
+        assert past["2"] != "dead"
+
+
+async def test_keys_stay_with_the_filter_box_and_the_panes_while_live(sim_tree):
+    app = recording_app(sim_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "left_square_bracket")
+        await pilot.pause()
+        assert app.replay_at is None  # typed into the filter, not a replay step
+        await pilot.press("escape", "home", "end")
+        await pilot.pause()
+        assert app.replay_at is None
+
+
+async def test_a_source_without_history_says_so():
+    app = fixture_app("v2-failed")  # a plain Ingestor: no timeline kept
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("left_square_bracket")
+        await pilot.pause(0.5)  # the toast slides in
+        assert app.replay_at is None
+        assert any("keeps no history" in n.message for n in app._notifications)
