@@ -24,6 +24,7 @@ class ProxyFault:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
     kind: str = "any"  # "list", "read" or "any"
+    code: str | None = None  # x-ms-error-code; default by status (ServerBusy/AuthenticationFailed)
 
 
 class BlobProxy:
@@ -86,13 +87,12 @@ def _handler(proxy: BlobProxy) -> type[BaseHTTPRequestHandler]:
                 self.send_response(fault.status)
                 for k, v in fault.headers.items():
                     self.send_header(k, v)
+                code = fault.code or ("ServerBusy" if fault.status in (429, 503)
+                                      else "AuthenticationFailed")
                 payload = (b'<?xml version="1.0" encoding="utf-8"?><Error><Code>'
-                           + (b"ServerBusy" if fault.status in (429, 503) else
-                              b"AuthenticationFailed")
-                           + b"</Code><Message>injected</Message></Error>")
+                           + code.encode() + b"</Code><Message>injected</Message></Error>")
                 self.send_header("Content-Type", "application/xml")
-                self.send_header("x-ms-error-code", "ServerBusy" if fault.status in (429, 503)
-                                 else "AuthenticationFailed")
+                self.send_header("x-ms-error-code", code)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -34,8 +34,11 @@ class PollTimer:
         self.current = self.fast
 
     def next_delay(self, changed: bool, pending: bool) -> float:
+        """`pending`: the last poll fetched bytes and knows of more (a backlog bigger than one
+        read), so going on at once makes progress. Without bytes fetched there is no zero
+        delay, whatever the source says: a lost race must never turn into a poll storm."""
         self.failures = 0
-        if pending:
+        if pending and changed:
             return 0.0
         self.current = self.fast if changed else min(self.slow, self.current * self.grow)
         return self.current
