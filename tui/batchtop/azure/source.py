@@ -47,21 +47,58 @@ class Chunk(NamedTuple):
     reset: bool = False
 
 
+class Replay(NamedTuple):
+    """Bytes a `--save` mirror already holds: the first `length` bytes of `path`, read from
+    disk block by block only when delivered, so resuming a 1 GB mirror holds one block in
+    memory, not the mirror (code review finding 11). `lost` is told if the local copy cannot
+    be read after all: the source then fetches that file again from 0."""
+
+    path: str
+    length: int
+    read: Callable[[str, int], Iterable[bytes]]
+    lost: Callable[[str], None] | None = None
+    reset: bool = False
+
+
 class Sink(Protocol):
     def feed(self, path: str, data: bytes) -> None: ...
 
     def reset(self, path: str) -> None: ...
 
 
-def deliver(chunks: Iterable[Chunk], sink: Sink) -> int:
+def deliver(chunks: Iterable[Chunk | Replay], sink: Sink) -> int:
     """Hand chunks to a sink in order; returns the number of bytes fed."""
     fed = 0
+    lost: set[str] = set()
     for chunk in chunks:
+        if isinstance(chunk, Replay):
+            got = _replay(chunk, sink)
+            if got is None:
+                lost.add(chunk.path)  # later bytes of it would land at the wrong offset
+            fed += got or 0
+            continue
+        if chunk.path in lost:
+            continue
         if chunk.reset:
             sink.reset(chunk.path)
         if chunk.data:
             sink.feed(chunk.path, chunk.data)
             fed += len(chunk.data)
+    return fed
+
+
+def _replay(replay: Replay, sink: Sink) -> int | None:
+    """Feed a mirrored file from disk; None if it could not be read (and was reset)."""
+    fed = 0
+    try:
+        for data in replay.read(replay.path, replay.length):
+            sink.feed(replay.path, data)
+            fed += len(data)
+    except OSError:
+        sink.reset(replay.path)  # what was fed is dropped; the file comes again from 0
+        if replay.lost is not None:
+            replay.lost(replay.path)
+        return None
     return fed
 
 
@@ -116,12 +153,19 @@ class AzureSource:
     mirror_error: str | None = None
     """Why `--save` stopped mirroring (disk full...), shown to the user; following goes on."""
     _client: Any = None
-    _replay: list[Chunk] = field(default_factory=list)
+    _replay: list[Replay] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.mirror is not None:
-            self.files, self._replay = self.mirror.load()
+            self.files, replay = self.mirror.load()
+            self._replay = [r._replace(lost=self._lost) for r in replay]
+
+    def _lost(self, rel: str) -> None:
+        """The mirror's copy of `rel` could not be replayed: fetch the file again from 0."""
+        state = self.files.get(rel)
+        if state is not None:
+            state.forget()
 
     @property
     def client(self) -> Any:
@@ -133,9 +177,14 @@ class AzureSource:
         """Drop the container client: the next poll resolves credentials again."""
         self._client = None
 
-    def poll(self) -> list[Chunk]:
-        """One round: list, then fetch what grew. Raises TransientError / StorageAuthError."""
-        chunks, self._replay = self._replay, []
+    def poll(self) -> list[Chunk | Replay]:
+        """One round: list, then fetch what grew. Raises TransientError / StorageAuthError.
+
+        The first poll after a `--save` resume starts with the mirror's files (`Replay`), to
+        be read from disk by `deliver`; they are never written back to the mirror."""
+        chunks: list[Chunk | Replay] = list(self._replay)
+        self._replay = []
+        fetched: list[Chunk] = []
         self.stats.polls += 1
         self.pending = False
         listing = self._list()
@@ -151,10 +200,10 @@ class AzureSource:
         else:
             results = [self._fetch(*w) for w in work]
         for result in results:
-            chunks.extend(result)
-        if self.mirror is not None and chunks:
-            self._save(chunks)
-        return chunks
+            fetched.extend(result)
+        if self.mirror is not None and fetched:
+            self._save(fetched)
+        return chunks + fetched
 
     def _save(self, chunks: list[Chunk]) -> None:
         """Mirror the chunks; a full disk (or any write error) ends mirroring, not following.
