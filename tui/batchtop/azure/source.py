@@ -173,6 +173,12 @@ class AzureSource:
             self._client = self.connect()
         return self._client
 
+    @property
+    def reads_with_identity(self) -> bool:
+        """Whether the current client reads with an Azure AD token (our own sign-in) rather
+        than a datastore key or SAS: decides what to advise when storage refuses."""
+        return hasattr(getattr(self._client, "credential", None), "get_token")
+
     def renew(self) -> None:
         """Drop the container client: the next poll resolves credentials again."""
         self._client = None
