@@ -34,7 +34,7 @@ _LONG_ONLY = r"[A-Za-z0-9_.\-]*(?:token|signature)|(?:[A-Za-z0-9_.\-]*[_.\-])?ke
 
 def _key_value(keys: str, least: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(quoted, bare) patterns for `KEY[:=]VALUE` with these key names."""
-    key = rf"(?<![A-Za-z0-9_])(?:{keys})"
+    key = rf"(?<![A-Za-z0-9_.\-])(?:{keys})"  # starts a name: one try per run, not O(n^2)
     quoted = re.compile(
         rf"(?i)(?P<k>[\"']?{key}[\"']?\s*[:=]\s*)(?P<q>[\"'])(?P<v>[^\"'\n]{{{least},}})(?P=q)"
     )
@@ -46,10 +46,13 @@ def _key_value(keys: str, least: int) -> tuple[re.Pattern[str], re.Pattern[str]]
 
 _QUOTED, _BARE = _key_value(rf"[A-Za-z0-9_.\-]*?(?:{_ALWAYS})", 1)
 _QUOTED_LONG, _BARE_LONG = _key_value(_LONG_ONLY, 8)
-_CLI_FLAG = re.compile(rf"(?i)(--[A-Za-z0-9\-]*(?:{_ALWAYS})[ =])(?!\*\*\*)(\S+)")
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/?#\s@]*:)(?!\*\*\*@)[^/?#\s]+@")
+_CLI_FLAG = re.compile(rf"(?i)((?<![A-Za-z0-9\-])--[A-Za-z0-9\-]*(?:{_ALWAYS})[ =])(?!\*\*\*)(\S+)")
+_URL_PASSWORD = re.compile(
+    r"(?i)(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*://[^:/?#\s@]*:)(?!\*\*\*@)[^/?#\s]+@"
+)
 _SAS = re.compile(
-    r"(?i)(?<![\w%])(?:[a-z]{2,6}=[^&\s\"'<>]*&)*sig=[^&\s\"'<>]*(?:&[a-z]{2,6}=[^&\s\"'<>]*)*"
+    r"(?i)(?<![\w%])(?:[a-z]{2,6}=[^&\s\"'<>]{0,512}&)*sig=[^&\s\"'<>]*"
+    r"(?:&[a-z]{2,6}=[^&\s\"'<>]{0,512})*"
 )
 _SAS_VALUE = re.compile(r"=[^&]*")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)(?!\*\*\*)[A-Za-z0-9\-._~+/]+=*")
@@ -68,16 +71,31 @@ def _sas(m: re.Match[str]) -> str:
     return _SAS_VALUE.sub("=" + MARK, m.group(0))
 
 
-_SECRETS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (_JWT, MARK),  # first: a JWT inside any other form is gone whatever its key
-    (_SAS, _sas),  # every parameter of a SAS query that carries a signature
-    (_URL_PASSWORD, rf"\1{MARK}@"),  # scheme://user:PASSWORD@host
-    (_BEARER, rf"\1{MARK}"),
-    (_QUOTED, _quoted),  # "client_secret": "...", 'AZURE_CLIENT_SECRET': '...'
-    (_QUOTED_LONG, _quoted),  # "access_token": "...", 'AZURE_STORAGE_KEY': '...'
-    (_BARE, _bare),  # AZURE_CLIENT_SECRET=..., AccountKey=...;, password: ...
-    (_BARE_LONG, _bare),  # access_token=..., Ocp-Apim-Subscription-Key: ...
-    (_CLI_FLAG, rf"\1{MARK}"),  # --client-secret VALUE
+_KEY_WORDS = (
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "key",
+    "sas",
+    "token",
+    "signature",
+)
+_SECRETS: tuple[
+    tuple[re.Pattern[str], str | Callable[[re.Match[str]], str], tuple[str, ...]], ...
+] = (
+    # (pattern, replacement, words one of which the lowercased text must hold for the pattern
+    # to possibly match: most log lines hold none, and skip the regular expressions)
+    (_JWT, MARK, ("eyj",)),  # first: a JWT inside any other form is gone whatever its key
+    (_SAS, _sas, ("sig=",)),  # every parameter of a SAS query that carries a signature
+    (_URL_PASSWORD, rf"\1{MARK}@", ("://",)),  # scheme://user:PASSWORD@host
+    (_BEARER, rf"\1{MARK}", ("bearer",)),
+    (_QUOTED, _quoted, _KEY_WORDS),  # "client_secret": "...", 'AZURE_CLIENT_SECRET': '...'
+    (_QUOTED_LONG, _quoted, _KEY_WORDS),  # "access_token": "...", 'AZURE_STORAGE_KEY': '...'
+    (_BARE, _bare, _KEY_WORDS),  # AZURE_CLIENT_SECRET=..., AccountKey=...;, password: ...
+    (_BARE_LONG, _bare, _KEY_WORDS),  # access_token=..., Ocp-Apim-Subscription-Key: ...
+    (_CLI_FLAG, rf"\1{MARK}", ("--",)),  # --client-secret VALUE
 )
 
 _registered: set[str] = set()
@@ -102,8 +120,11 @@ def redact(text: str) -> str:
     for secret in _registered_sorted:
         if secret in text:
             text = text.replace(secret, MARK)
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
+    low = text.lower()
+    for pattern, replacement, words in _SECRETS:
+        if any(word in low for word in words):
+            text = pattern.sub(replacement, text)
+            low = text.lower()
     return text
 
 
