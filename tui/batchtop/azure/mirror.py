@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from batchtop.azure.errors import AzureError
-from batchtop.azure.source import OVERLAP, FileState, Replay
+from batchtop.azure.source import OVERLAP, Chunk, FileState, Replay
 
 STATE_FILE = ".batchtop-azure.json"
 ALIAS_DIR = ".batchtop-aliased"
@@ -159,7 +159,7 @@ class Mirror:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def write(self, chunk: Any) -> None:
+    def write(self, chunk: Chunk) -> None:
         """Put a chunk's bytes at its offset (a reset truncates the file first)."""
         flags = os.O_WRONLY | (os.O_TRUNC if chunk.reset else 0)
         fd = self._open_file(chunk.path, flags, create=True)
