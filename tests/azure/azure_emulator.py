@@ -93,6 +93,9 @@ class EmulatorState:
     tokens_issued: list[str] = field(default_factory=list)
     rejected_tokens: set[str] = field(default_factory=set)
     token_lifetime: int = 3600
+    # -- the Reader role scenario (issue 10 item 4): see `deny_list_secrets`
+    list_secrets_denied: set[str] = field(default_factory=set)
+    token_resources: dict[str, str] = field(default_factory=dict)
 
 
 class ControlPlaneEmulator:
@@ -138,6 +141,16 @@ class ControlPlaneEmulator:
         """Queue faults for a route name (see `_route`): served in order, then normal answers."""
         with self._lock:
             self.state.faults[route].extend(faults)
+
+    def deny_list_secrets(self, *names: str) -> None:
+        """The signed-in identity has the Reader role: listSecrets on these datastores answers
+        403 AuthorizationFailed, as ARM refuses an action the role lacks."""
+        self.state.list_secrets_denied.update(names)
+
+    def storage_token(self, token: str) -> bool:
+        """Was `token` issued by this emulator for Azure Storage (resource
+        https://storage.azure.com), as a storage service would check its audience?"""
+        return self.state.token_resources.get(token, "").startswith("https://storage.azure.com")
 
     def calls_to(self, route: str) -> int:
         return sum(1 for r, _ in self.state.calls if r == route)
@@ -317,6 +330,8 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
                 token = f"eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.emulator{n:04d}secret.c2lnbmF0dXJl"
                 emu.state.tokens_issued.append(token)
             resource = (q.get("resource") or [""])[0]
+            with emu._lock:
+                emu.state.token_resources[token] = resource
             self._send(200, {
                 "access_token": token,
                 "expires_on": str(int(time.time()) + emu.state.token_lifetime),
@@ -378,6 +393,9 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
         def _r_secrets(self, args: dict, q: dict, body: bytes) -> None:
             if not self._ws_matches(args):
                 return
+            if args["name"] in emu.state.list_secrets_denied:
+                self._error(403, "AuthorizationFailed", _list_secrets_refusal(args))
+                return
             secret = emu.state.secrets.get(args["name"])
             if secret is None:
                 self._error(404, "UserError", f"Datastore {args['name']} not found.")
@@ -395,6 +413,19 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
             return True
 
     return Handler
+
+
+def _list_secrets_refusal(args: dict) -> str:
+    """ARM's AuthorizationFailed message for a role without the action (its public shape)."""
+    return (
+        "The client 'reader@example.com' with object id '00000000-0000-0000-0000-00000000abcd' "
+        "does not have authorization to perform action "
+        "'Microsoft.MachineLearningServices/workspaces/datastores/listSecrets/action' over scope "
+        f"'/subscriptions/{args['sub']}/resourceGroups/{args['rg']}/providers/"
+        f"Microsoft.MachineLearningServices/workspaces/{args['ws']}/datastores/{args['name']}' "
+        "or the scope is invalid. If access was recently granted, please refresh your "
+        "credentials."
+    )
 
 
 def _route(method: str, path: str) -> tuple[str, dict[str, str]]:

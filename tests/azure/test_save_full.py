@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
 from conftest import ROOT, LogTree
 from test_once import cli_args
 
+from batchtop.azure import mirror as mirror_module
 from batchtop.cli import main
 
 
-def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name, tmp_path, capsys):
+def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name, tmp_path, capsys,
+                                                       monkeypatch):
     fixture = ROOT / "fixtures" / "v2-failed"
     main(["--dir", str(fixture), "--once", "--json"])
     from_dir = json.loads(capsys.readouterr().out)
@@ -24,9 +27,13 @@ def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name,
     )
     LogTree(container, child).write_tree(fixture)
     save = tmp_path / "mirror"
-    (save / "logs").mkdir(parents=True)
-    # every write to this file fails as on a full disk (ENOSPC)
-    os.symlink("/dev/full", save / "logs" / "job_result.txt")
+
+    # every write fails as on a full disk (ENOSPC). (This test used to plant a symlink to
+    # /dev/full; the mirror now refuses to write through any symlink.)
+    def disk_full(fd: int, data: bytes, offset: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(mirror_module, "_pwrite_all", disk_full)
 
     code = main(cli_args(emu, job_name, "--once", "--json", "--save", str(save)))
     captured = capsys.readouterr()

@@ -17,6 +17,11 @@ SECRETS = (
     "AccountKey=c2VjcmV0YWNjb3VudGtleXNlY3JldGFjY291bnRrZXk=",
     "SharedAccessSignature=sr=x&sig=AnotherSecretSig0123456789",
     "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ.QmFyZVNpZw",
+    # forms the first log redactor let through (code review finding 10)
+    "AZURE_CLIENT_SECRET=Qx8Q~EnvLineClientSecret0123",
+    "environ({'AZURE_CLIENT_SECRET': 'Qx8Q~EnvDumpSecret', 'AZURE_STORAGE_KEY': 'U3RvcmFnZUtleURVTVA='})",
+    '{"client_secret": "JsonClientSecretValue", "password": "JsonPassw0rd", "accountKey": "QWNjS2V5SlNPTg=="}',
+    "fetching https://scorer:UrlPassw0rd@data.example.com/a and mongodb://app:MongoPassw0rd@db:27017/x",
 )
 """Secrets as they appear in logs; the parts after the markers must never be shown."""
 SECRET_VALUES = (
@@ -25,6 +30,14 @@ SECRET_VALUES = (
     "c2VjcmV0YWNjb3VudGtleXNlY3JldGFjY291bnRrZXk",
     "AnotherSecretSig",
     "QmFyZVNpZw",
+    "EnvLineClientSecret",
+    "EnvDumpSecret",
+    "U3RvcmFnZUtleURVTVA",
+    "JsonClientSecretValue",
+    "JsonPassw0rd",
+    "QWNjS2V5SlNPTg",
+    "UrlPassw0rd",
+    "MongoPassw0rd",
 )
 
 ESCAPES = (

@@ -2,62 +2,22 @@
 
 Users see exactly one line that names the step that failed (sign-in, workspace, job, storage,
 network) and what to run next, never a traceback: batchtop runs on jump boxes where people paste
-its output into chats and tickets. For the same reason every message passes through `redact`,
-which removes bearer tokens, SAS query strings, account keys and any secret registered at
-runtime (the datastore key or SAS the service handed us), whatever the message's origin.
+its output into chats and tickets. For the same reason every message passes through `redact`
+(the one table in `batchtop.textsafe`), which removes bearer tokens, SAS query strings, keys,
+passwords and any secret registered at runtime (the datastore key or SAS the service handed
+us), whatever the message's origin.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
+
+# One redactor for the whole program: the table lives in textsafe (log text uses it too).
+from batchtop.textsafe import redact as redact
+from batchtop.textsafe import register_secret as register_secret
 
 EXIT_AZURE = 3
 """Exit code for sign-in, workspace or network failures (0/1/2 keep their `--once` meaning)."""
-
-_SAS_PARAMS = (
-    "sig|se|st|sp|sv|sr|spr|srt|ss|skoid|sktid|skt|ske|sks|skv|saoid|suoid|scid|sdd|ses"
-    "|rscc|rscd|rsce|rscl|rsct"
-)
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*"), r"\1<redacted>"),
-    (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "<redacted-token>"),
-    (
-        re.compile(r"(?i)(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;\s'\"]+"),
-        r"\1=<redacted>",
-    ),
-    (re.compile(rf"(?i)\b({_SAS_PARAMS})=[^&\s'\"<>]+"), r"\1=<redacted>"),
-    (
-        re.compile(
-            r"(?i)(\"?(access_token|refresh_token|key|sasToken|client_secret)\"?\s*[:=]\s*\"?)"
-            r"[^\"',\s}]{8,}"
-        ),
-        r"\1<redacted>",
-    ),
-]
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret we were handed (datastore key, SAS) so `redact` removes it verbatim."""
-    if value and len(value) >= 8:
-        with _secrets_lock:
-            _secrets.add(value)
-            _secrets.add(value.lstrip("?"))
-
-
-def redact(text: str) -> str:
-    """Return `text` with every token, SAS signature and key we know how to spot removed."""
-    with _secrets_lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        text = text.replace(secret, "<redacted>")
-    for pattern, repl in _PATTERNS:
-        text = pattern.sub(repl, text)
-    return text
 
 
 class AzureError(Exception):

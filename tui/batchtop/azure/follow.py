@@ -34,8 +34,11 @@ class PollTimer:
         self.current = self.fast
 
     def next_delay(self, changed: bool, pending: bool) -> float:
+        """`pending`: the last poll fetched bytes and knows of more (a backlog bigger than one
+        read), so going on at once makes progress. Without bytes fetched there is no zero
+        delay, whatever the source says: a lost race must never turn into a poll storm."""
         self.failures = 0
-        if pending:
+        if pending and changed:
             return 0.0
         self.current = self.fast if changed else min(self.slow, self.current * self.grow)
         return self.current
@@ -74,6 +77,17 @@ def poll_once(source: AzureSource) -> list:
         try:
             return source.poll()
         except StorageAuthError as again:
+            if source.reads_with_identity:
+                # listSecrets was refused (or the datastore is identity-based): the reads
+                # used our own sign-in, which needs a data role on the storage account.
+                raise AzureError(
+                    "storage sign-in",
+                    f"storage refused your own sign-in ({again}). batchtop reads with it "
+                    "when the datastore's key or SAS is not available to your role.",
+                    "ask for the Storage Blob Data Reader role on the workspace's storage "
+                    "account (or a workspace role that may list datastore secrets), then "
+                    "retry; `az login` again if your sign-in expired.",
+                ) from None
             raise AzureError(
                 "storage sign-in",
                 f"storage refused the datastore credential twice ({again}).",

@@ -1,12 +1,14 @@
 """The Azure source: list a job's log blobs and fetch only the bytes that are new.
 
 This is where new bytes come from in Azure mode. Each poll lists the blobs under the job's
-prefix (one paged request), and for every followed file whose etag changed reads the range
-`[offset - overlap, size)` with `If-Match: <etag>`, so the bytes belong to the listed version.
-The `overlap` re-reads the last few bytes we already have: if they differ, or the blob shrank,
-the file was replaced and the chunk is re-read from 0 with `reset=True`. A blob's etag changes on
-every append, so the etag alone cannot tell growth from replacement; the overlap can, for
-32 bytes a read.
+prefix (one paged request), and for every followed file whose etag or size changed reads from
+`offset - overlap` on, up to `max_read` bytes, with no etag condition: the logs are append
+blobs, whose written bytes never change, so the read may run past the size the listing saw and
+the response's Content-Range gives the blob's size now. The `overlap` re-reads the last few
+bytes we already have: if they differ, or the blob shrank, the file was replaced and the chunk
+is re-read from 0 with `reset=True`. A blob's etag changes on every append, so the etag alone
+cannot tell growth from replacement; the overlap can, for 32 bytes a read. A read that finds
+the blob gone is no reason to poll again at once: the next regular poll sees what happened.
 
 The source only moves bytes: it never parses. `poll()` returns `Chunk`s; `deliver` hands them
 to anything with `feed(path, data)` / `reset(path)` (the Ingestor).
@@ -18,9 +20,8 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
-from azure.core import MatchConditions
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
@@ -46,21 +47,58 @@ class Chunk(NamedTuple):
     reset: bool = False
 
 
+class Replay(NamedTuple):
+    """Bytes a `--save` mirror already holds: the first `length` bytes of `path`, read from
+    disk block by block only when delivered, so resuming a 1 GB mirror holds one block in
+    memory, not the mirror (code review finding 11). `lost` is told if the local copy cannot
+    be read after all: the source then fetches that file again from 0."""
+
+    path: str
+    length: int
+    read: Callable[[str, int], Iterable[bytes]]
+    lost: Callable[[str], None] | None = None
+    reset: bool = False
+
+
 class Sink(Protocol):
     def feed(self, path: str, data: bytes) -> None: ...
 
     def reset(self, path: str) -> None: ...
 
 
-def deliver(chunks: Iterable[Chunk], sink: Sink) -> int:
+def deliver(chunks: Iterable[Chunk | Replay], sink: Sink) -> int:
     """Hand chunks to a sink in order; returns the number of bytes fed."""
     fed = 0
+    lost: set[str] = set()
     for chunk in chunks:
+        if isinstance(chunk, Replay):
+            got = _replay(chunk, sink)
+            if got is None:
+                lost.add(chunk.path)  # later bytes of it would land at the wrong offset
+            fed += got or 0
+            continue
+        if chunk.path in lost:
+            continue
         if chunk.reset:
             sink.reset(chunk.path)
         if chunk.data:
             sink.feed(chunk.path, chunk.data)
             fed += len(chunk.data)
+    return fed
+
+
+def _replay(replay: Replay, sink: Sink) -> int | None:
+    """Feed a mirrored file from disk; None if it could not be read (and was reset)."""
+    fed = 0
+    try:
+        for data in replay.read(replay.path, replay.length):
+            sink.feed(replay.path, data)
+            fed += len(data)
+    except OSError:
+        sink.reset(replay.path)  # what was fed is dropped; the file comes again from 0
+        if replay.lost is not None:
+            replay.lost(replay.path)
+        return None
     return fed
 
 
@@ -86,6 +124,8 @@ class SourceStats:
     list_calls: int = 0
     resets: int = 0
     polls: int = 0
+    races: int = 0
+    """Reads that found the blob gone or shorter than the listing said."""
 
 
 class StorageAuthError(Exception):
@@ -113,12 +153,19 @@ class AzureSource:
     mirror_error: str | None = None
     """Why `--save` stopped mirroring (disk full...), shown to the user; following goes on."""
     _client: Any = None
-    _replay: list[Chunk] = field(default_factory=list)
+    _replay: list[Replay] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.mirror is not None:
-            self.files, self._replay = self.mirror.load()
+            self.files, replay = self.mirror.load()
+            self._replay = [r._replace(lost=self._lost) for r in replay]
+
+    def _lost(self, rel: str) -> None:
+        """The mirror's copy of `rel` could not be replayed: fetch the file again from 0."""
+        state = self.files.get(rel)
+        if state is not None:
+            state.forget()
 
     @property
     def client(self) -> Any:
@@ -126,13 +173,24 @@ class AzureSource:
             self._client = self.connect()
         return self._client
 
+    @property
+    def reads_with_identity(self) -> bool:
+        """Whether the current client reads with an Azure AD token (our own sign-in) rather
+        than a datastore key or SAS: decides what to advise when storage refuses."""
+        return hasattr(getattr(self._client, "credential", None), "get_token")
+
     def renew(self) -> None:
         """Drop the container client: the next poll resolves credentials again."""
         self._client = None
 
-    def poll(self) -> list[Chunk]:
-        """One round: list, then fetch what grew. Raises TransientError / StorageAuthError."""
-        chunks, self._replay = self._replay, []
+    def poll(self) -> list[Chunk | Replay]:
+        """One round: list, then fetch what grew. Raises TransientError / StorageAuthError.
+
+        The first poll after a `--save` resume starts with the mirror's files (`Replay`), to
+        be read from disk by `deliver`; they are never written back to the mirror."""
+        chunks: list[Chunk | Replay] = list(self._replay)
+        self._replay = []
+        fetched: list[Chunk] = []
         self.stats.polls += 1
         self.pending = False
         listing = self._list()
@@ -148,10 +206,10 @@ class AzureSource:
         else:
             results = [self._fetch(*w) for w in work]
         for result in results:
-            chunks.extend(result)
-        if self.mirror is not None and chunks:
-            self._save(chunks)
-        return chunks
+            fetched.extend(result)
+        if self.mirror is not None and fetched:
+            self._save(fetched)
+        return chunks + fetched
 
     def _save(self, chunks: list[Chunk]) -> None:
         """Mirror the chunks; a full disk (or any write error) ends mirroring, not following.
@@ -174,7 +232,7 @@ class AzureSource:
             for blob in self.client.list_blobs(name_starts_with=self.prefix):
                 rel = blob.name[len(self.prefix) :]
                 if rel.startswith(self.folders) and not rel.endswith("/"):
-                    found[rel] = (int(blob.size or 0), str(blob.etag))
+                    found[rel] = (int(blob.size or 0), _etag(blob.etag) or "")
         return found
 
     def _fetch(self, rel: str, state: FileState, size: int, etag: str) -> list[Chunk]:
@@ -183,35 +241,42 @@ class AzureSource:
             state.forget()
             reset = True
         overlap = min(len(state.tail), OVERLAP, state.offset)
-        start = state.offset - overlap
-        length = min(size - state.offset, self.max_read) + overlap
-        if length <= 0:
+        if size <= state.offset and not overlap:
             state.etag, state.size = etag, size
             return [Chunk(rel, 0, b"", True)] if reset else []
-        data = self._read(self.prefix + rel, start, length, etag)
-        if data is None:  # changed or vanished since the listing: next poll sees it
-            self.pending = True
+        start = state.offset - overlap
+        got = self._read(self.prefix + rel, start, self.max_read + overlap)
+        if got is _GONE:  # deleted since the listing: keep what we have
             return [Chunk(rel, 0, b"", True)] if reset else []
+        if got is _SHORTER:  # now shorter than what we hold: replaced or truncated
+            if start == 0:  # an empty blob answers every range with 416
+                state.etag, state.size = None, 0
+                return [Chunk(rel, 0, b"", True)] if reset else []
+            return self._replaced(rel, state, size, etag)
+        assert isinstance(got, _Read)
+        data = got.data
         if overlap and data[:overlap] != state.tail[-overlap:]:
-            with self._lock:
-                self.stats.resets += 1
-            state.forget()
-            return self._refetch(rel, state, size, etag)
+            return self._replaced(rel, state, size, etag)
         new = data[overlap:]
         chunk = Chunk(rel, state.offset, new, reset)
         state.offset += len(new)
         state.tail = (state.tail + new)[-OVERLAP:]
-        state.size = size
-        state.etag = etag if state.offset >= size else None
-        if state.offset < size:
-            self.pending = True
+        # The read's own answer is newer than the listing: it says how big the blob is now.
+        total = max(got.total, state.offset)
+        state.size = total
+        state.etag = got.etag if state.offset >= total else None
+        if state.offset < total and new:
+            self.pending = True  # a backlog bigger than one read: go on at once
         if reset:
             with self._lock:
                 self.stats.resets += 1
         return [chunk]
 
-    def _refetch(self, rel: str, state: FileState, size: int, etag: str) -> list[Chunk]:
+    def _replaced(self, rel: str, state: FileState, size: int, etag: str) -> list[Chunk]:
         """The file was replaced in place: read it again from 0, flagged as a reset."""
+        with self._lock:
+            self.stats.resets += 1
+        state.forget()
         chunks = self._fetch(rel, state, size, etag)
         if chunks:
             first = chunks[0]
@@ -219,28 +284,62 @@ class AzureSource:
             return chunks
         return [Chunk(rel, 0, b"", True)]
 
-    def _read(self, name: str, start: int, length: int, etag: str) -> bytes | None:
+    def _read(self, name: str, start: int, length: int) -> _Read | object:
+        """Bytes from `start` (at most `length`), with the blob's size and etag at read time.
+
+        No `If-Match`: an append blob's bytes never change once written, so a read may go past
+        the size the listing saw (the response says the new size), and the 32-byte overlap
+        already tells a replaced blob from a grown one. A condition on the listed etag only
+        made every append between listing and read a 412 (code review finding 8).
+        """
         with self._lock:
             self.stats.range_reads += 1
         try:
             with _storage_errors("read"):
-                downloader = self.client.download_blob(
-                    name,
-                    offset=start,
-                    length=length,
-                    etag=etag,
-                    match_condition=MatchConditions.IfNotModified,
-                )
+                downloader = self.client.download_blob(name, offset=start, length=length)
                 data = downloader.readall()
-        except _Skip:
-            return None
+        except _Skip as skip:
+            with self._lock:
+                self.stats.races += 1
+            return _SHORTER if skip.status == 416 else _GONE
+        props = downloader.properties
+        total = _total_size(getattr(props, "content_range", None), start + len(data))
         with self._lock:
             self.stats.bytes_fetched += len(data)
-        return data
+        return _Read(data, total, _etag(props.etag))
+
+
+class _Read(NamedTuple):
+    data: bytes
+    total: int
+    etag: str | None
+
+
+def _etag(value: Any) -> str | None:
+    """An etag as one spelling: listings give `0x8D...`, a GET's ETag header `"0x8D..."`."""
+    return str(value).strip('"') or None if value else None
+
+
+_GONE = object()
+_SHORTER = object()
+
+
+def _total_size(content_range: str | None, fallback: int) -> int:
+    """The blob's whole size from `bytes 0-99/1234` (what a ranged GET answers)."""
+    if content_range and "/" in content_range:
+        try:
+            return int(content_range.rsplit("/", 1)[1])
+        except ValueError:
+            pass
+    return fallback
 
 
 class _Skip(Exception):
-    """A read that lost a race with the writer (412 changed, 404 gone, 416 shrank)."""
+    """A read that lost a race with the writer (404 gone, 416 shorter than asked, 412)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class _storage_errors:
@@ -252,12 +351,12 @@ class _storage_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None:
             return False
         if isinstance(exc, ResourceNotFoundError):
             if self.what == "read":
-                raise _Skip() from None
+                raise _Skip(404) from None
             if "ContainerNotFound" in str(getattr(exc, "error_code", "") or exc):
                 raise AzureError(
                     "storage",
@@ -270,7 +369,7 @@ class _storage_errors:
         if isinstance(exc, HttpResponseError):
             status = exc.status_code or 0
             if status in (412, 416) and self.what == "read":
-                raise _Skip() from None
+                raise _Skip(status) from None
             if status in (401, 403):
                 raise StorageAuthError(first_line(exc)) from None
             if status == 429 or status >= 500 or status == 0:

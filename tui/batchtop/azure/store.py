@@ -6,6 +6,11 @@ the job's `default` output when the service reports one, else
 tells the storage account, container, endpoint and protocol; its secret (a short-lived SAS or the
 account key, from `listSecrets` as `get_datastore_info` does) or, for identity-based datastores,
 our own Azure credential, authorises reads. The secret is registered for redaction at once.
+
+Reading the secret needs `datastores/listSecrets/action`, which the Reader role lacks. As the
+SDK's `get_datastore_info` does, a refused listSecrets is not fatal: the reads then use our own
+sign-in (a storage token), which works when the identity has a data role on the storage account
+(Storage Blob Data Reader). Only if storage refuses that too is the user told what to ask for.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
+
+from azure.core.exceptions import HttpResponseError
 
 from batchtop.azure.errors import AzureError, register_secret
 from batchtop.azure.jobs import JobRef
@@ -29,6 +36,8 @@ class BlobLocation:
     container: str
     prefix: str
     credential: Any
+    identity: bool = False
+    """True when reads use our own sign-in rather than a datastore key or SAS."""
 
     def __repr__(self) -> str:  # never show the credential
         return f"BlobLocation({self.account_url!r}, {self.container!r}, {self.prefix!r})"
@@ -76,7 +85,9 @@ def log_uri_of(session: Session, job: JobRef) -> tuple[str, str]:
 def locate_logs(session: Session, job: JobRef) -> BlobLocation:
     """Resolve the blob container, prefix and read credential of a job's logs."""
     datastore_name, prefix = log_uri_of(session, job)
-    datastore = session.call("datastore lookup", lambda ml: ml.datastores.get(datastore_name))
+    datastore, refused = session.call(
+        "datastore lookup", lambda ml: datastore_with_secrets(ml, datastore_name)
+    )
     kind = str(getattr(datastore, "type", ""))
     if "blob" not in kind.lower():
         raise AzureError(
@@ -85,7 +96,7 @@ def locate_logs(session: Session, job: JobRef) -> BlobLocation:
             "job's logs from blob storage only.",
             "report the datastore type.",
         )
-    credential = _read_credential(session, datastore_name, datastore)
+    credential = None if refused else _secret_credential(datastore)
     return BlobLocation(
         account_url=account_url(
             datastore.account_name,
@@ -94,33 +105,46 @@ def locate_logs(session: Session, job: JobRef) -> BlobLocation:
         ),
         container=str(datastore.container_name),
         prefix=prefix,
-        credential=credential,
+        credential=credential or session.credential,
+        identity=credential is None,
     )
 
 
-def _read_credential(session: Session, name: str, datastore: Any) -> Any:
-    from azure.ai.ml.entities._credentials import (
-        AadCredentialConfiguration,
-        NoneCredentialConfiguration,
-    )
+def datastore_with_secrets(ml: Any, name: str) -> tuple[Any, bool]:
+    """The datastore with its secret when we may read it; (datastore, True) when listSecrets
+    was refused (403: the Reader role), as `get_datastore_info` falls back to the credential.
 
-    if isinstance(datastore.credentials, (NoneCredentialConfiguration, AadCredentialConfiguration)):
-        return session.credential
-    secrets = session.call(
-        "datastore secrets",
-        lambda ml: ml.datastores._list_secrets(name=name, expirable_secret=True),
-    )
+    Only a 403 of the listSecrets call itself falls back: a 403 on the datastore GET means we
+    may not read the workspace at all, and a 401 (stale token) is the session's to renew.
+    """
+    try:
+        return ml.datastores.get(name, include_secrets=True), False
+    except HttpResponseError as exc:
+        if exc.status_code == 403 and _is_list_secrets(exc):
+            return ml.datastores.get(name), True
+        raise
+
+
+def _is_list_secrets(exc: HttpResponseError) -> bool:
+    request = getattr(getattr(exc, "response", None), "request", None)
+    return "/listsecrets" in str(getattr(request, "url", "")).lower()
+
+
+def _secret_credential(datastore: Any) -> Any:
+    """The datastore's SAS or account key as a storage credential; None when it has none
+    (identity-based datastores: reads use our own sign-in)."""
+    secrets = getattr(datastore, "credentials", None)
     sas = getattr(secrets, "sas_token", None)
-    key = getattr(secrets, "key", None)
+    key = getattr(secrets, "account_key", None)
     register_secret(sas)
     register_secret(key)
     if sas:
         from azure.core.credentials import AzureSasCredential
 
-        return AzureSasCredential(sas.lstrip("?"))
+        return AzureSasCredential(str(sas).lstrip("?"))
     if key:
         return {"account_name": datastore.account_name, "account_key": key}
-    return session.credential
+    return None
 
 
 def container_client(location: BlobLocation) -> Any:

@@ -106,6 +106,17 @@ class LocalTree:
             except OSError as exc:
                 self.notes[self.rel(entry.path)] = f"unreadable: {exc.strerror or exc}"
 
+    def through_symlink(self, path: str) -> bool:
+        """Whether `path` lies behind a symlinked folder inside the tree. Such folders are not
+        followed, by the scan (`_walk`) nor by the watcher (which would follow them)."""
+        root = os.fspath(self.folder)
+        parent = os.path.dirname(path)
+        while len(parent) > len(root) and parent.startswith(root):
+            if os.path.islink(parent):
+                return True
+            parent = os.path.dirname(parent)
+        return False
+
     def read_all(
         self, paths: list[str] | None = None, on_progress: Callable[[], None] | None = None
     ) -> int:
@@ -211,6 +222,8 @@ def follow(
                 raise_interrupt=False,
             ):
                 now = time.monotonic()
+                # one symlink policy with the scan: linked folders are not followed
+                changes = {(k, p) for k, p in changes if not tree.through_symlink(p)}
                 changed = sorted({tree.rel(p) for kind, p in changes if kind != Change.deleted})
                 deleted = {tree.rel(p) for kind, p in changes if kind == Change.deleted}
                 got = 0
@@ -220,7 +233,7 @@ def follow(
                     got += tree.read_all()
                     caught_up = True
                 for kind, p in changes:
-                    if kind == Change.added and os.path.isdir(p):
+                    if kind == Change.added and os.path.isdir(p) and not os.path.islink(p):
                         # files made inside a new folder before its watch existed are not
                         # reported: look inside it once
                         got += tree.read_all(tree.scan(p))
