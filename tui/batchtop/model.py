@@ -12,7 +12,11 @@ Reconciling sources that speak of the same numbers (the policy, in one place):
 - total: the latest reading wins among `Scheduling finished`, `Processed p of t` and the metrics
   CSV, ordered by log timestamp.
 - status: the service's own word (Azure, stream summary) beats what log wording implies; among
-  log hints a final status beats Running, and Failed beats Completed.
+  log hints a final status beats Running, and Failed beats Completed. One exception: a final
+  status from the logs beats a non-final service status, which is older than it (the service
+  is polled every 30 s; a job whose runtime wrote "exceeds error threshold" is not running).
+- elapsed runs from the service's start time (or the first log line), never from submission:
+  the time spent queued is reported apart (`queued_seconds`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
+    FINAL_STATUSES,
     SERIES_NAMES,
     ErrorView,
     FileView,
@@ -104,6 +109,9 @@ class JobState:
         self.files: dict[str, FileStats] = {}
         self.status = "NotStarted"
         self._status_authority = 0
+        self._status_by_authority: dict[int, str] = {}
+        self.created_at: float | None = None
+        self.service_started: float | None = None
         self.verdict: str | None = None
         self._verdict_key: tuple[int, float, str] | None = None
         self.job_name: str | None = None
@@ -156,13 +164,12 @@ class JobState:
             self.started_at = at
 
     def _on_status(self, e: ev.StatusHint) -> None:
-        if e.authority > self._status_authority:
-            self.status, self._status_authority = e.status, e.authority
-        elif e.authority == self._status_authority:
-            if e.authority >= 2 or _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(
-                self.status, 0
-            ):
-                self.status = e.status
+        known = self._status_by_authority.get(e.authority)
+        if known is None or e.authority >= 2:
+            self._status_by_authority[e.authority] = e.status  # the service: latest word wins
+        elif _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(known, 0):
+            self._status_by_authority[e.authority] = e.status
+        self.status, self._status_authority = _resolve_status(self._status_by_authority)
         self._seen(e.at)
 
     def _on_verdict(self, e: ev.Verdict) -> None:
@@ -311,8 +318,17 @@ class JobState:
     def _on_job_info(self, e: ev.JobInfo) -> None:
         self.job_name = e.name or self.job_name
         self.job_url = e.url or self.job_url
+        if e.created is not None:
+            self.created_at = e.created
         if e.started is not None:
+            self.service_started = e.started
             self._seen(e.started)
+
+    def queued_seconds(self) -> float | None:
+        """Submission to start, by the service's clock (None until the job has started)."""
+        if self.created_at is None or self.service_started is None:
+            return None
+        return max(0.0, self.service_started - self.created_at)
 
     def _on_unparsed(self, e: ev.Unparsed) -> None:
         stats = self.files.get(e.path)
@@ -374,6 +390,7 @@ class JobState:
             ),
             error_occurrences=self.errors.total,
             version=self.version,
+            queued_seconds=self.queued_seconds(),
         )
 
     def _node_views(self) -> list[NodeView]:
@@ -437,3 +454,15 @@ def _natural_key(name: str) -> tuple:
         prefix = chunk.rstrip("0123456789")
         parts.append((prefix, int(digits) if digits and chunk.endswith(digits) else -1, chunk))
     return tuple(parts)
+
+
+def _resolve_status(by_authority: dict[int, str]) -> tuple[str, int]:
+    """(status, its authority): the most authoritative status, unless it is not final and a
+    less authoritative source already saw the job end (see the module doc)."""
+    ranked = sorted(by_authority.items(), reverse=True)
+    top_authority, top = ranked[0]
+    if top not in FINAL_STATUSES:
+        for authority, status in ranked[1:]:
+            if status in FINAL_STATUSES:
+                return status, authority
+    return top, top_authority
