@@ -176,10 +176,9 @@ def get_job(session: Session, name: str) -> JobRef:
             return job_ref(ml.jobs.get(name))
         except MlException as exc:
             try:
-                runs = run_operations(ml)
-            except AttributeError:
+                ref = run_ref(run_operations(ml).get_run(name))
+            except Exception:  # noqa: BLE001 - the SDK's own complaint says more
                 raise exc from None
-            ref = run_ref(runs.get_run(name))
             return replace(ref, note=f"read from run history ({first_line(exc)})")
 
     job = session.call("job lookup", fetch, not_found)

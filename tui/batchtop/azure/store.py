@@ -60,7 +60,13 @@ def log_uri_of(session: Session, job: JobRef) -> tuple[str, str]:
     def default_output(ml: Any) -> str | None:
         if job.parent:  # run-history children carry no outputs; skip a wasted GET
             return None
-        outputs = getattr(ml.jobs.get(job.name), "outputs", None) or {}
+        from azure.ai.ml.exceptions import MlException
+
+        try:
+            entity = ml.jobs.get(job.name)
+        except MlException:  # a job type this SDK cannot parse: the default place, as below
+            return None
+        outputs = getattr(entity, "outputs", None) or {}
         out = outputs.get("default") if hasattr(outputs, "get") else None
         return getattr(out, "path", None)
 
