@@ -117,7 +117,7 @@ def test_once_on_a_parent_without_step_says_so(emu, container, job_name, capsys)
     assert main(cli(emu, job_name)) == 0
     out = capsys.readouterr()
     assert "no scoring step yet" in out.err and "Traceback" not in out.err
-    assert '"source": "azure:%s"' % job_name in out.out
+    assert f'"source": "azure:{job_name}"' in out.out
 
 
 # -- item 3: live status through run history ---------------------------------------------------

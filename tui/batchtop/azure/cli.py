@@ -108,9 +108,12 @@ class LiveAzure:
         )
 
     def note(self) -> str | None:
-        """The header's warning: the source's trouble, then the job's, then --save's."""
+        """The header's warning: a sign-in waiting for the user (its prompt on stderr is hidden
+        under the TUI), the source's trouble, the job's, then --save's."""
+        prompt = self.target.session.credential.prompt
         return (
-            source_note(self.latest[0] if self.latest else None)
+            (prompt.pending if prompt is not None else None)
+            or source_note(self.latest[0] if self.latest else None)
             or self.target.note
             or self.target.source.mirror_error
         )

@@ -21,7 +21,7 @@ from typing import Any
 
 from azure.core.exceptions import AzureError as CoreAzureError
 
-from batchtop.azure.credentials import check_sign_in, make_credential
+from batchtop.azure.credentials import SignInPrompt, check_sign_in, make_credential
 from batchtop.azure.errors import (
     AzureError,
     TransientError,
@@ -132,7 +132,12 @@ class AzureTarget:
     @property
     def note(self) -> str | None:
         """What the header shows about the job itself (None when all is well)."""
-        parts = [WAITING_NOTE if self.waiting else None, self.status_note]
+        prompt = self.session.credential.prompt
+        parts = [
+            prompt.pending if prompt is not None else None,  # a sign-in waiting for the user
+            WAITING_NOTE if self.waiting else None,
+            self.status_note,
+        ]
         return "; ".join(p for p in parts if p) or None
 
     def job_events(self, step: JobRef | None = None) -> list[Any]:
@@ -319,7 +324,8 @@ def open_job(
         raise AzureError("job", "no job name given.", "batchtop JOB_NAME", exit_code=2)
     workspace = resolve_workspace(args.subscription, args.resource_group, args.workspace)
     device, tenant = getattr(args, "device_code", False), getattr(args, "tenant", None)
-    session = Session(workspace, lambda: make_credential(device, tenant))
+    prompt = SignInPrompt()
+    session = Session(workspace, lambda: make_credential(device, tenant, prompt), prompt)
     wanted = getattr(args, "step", None)
     try:
         check_sign_in(session.credential)

@@ -22,7 +22,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from batchtop.azure.credentials import SIGN_IN_HINT, RenewableCredential
+from batchtop.azure.credentials import SIGN_IN_HINT, RenewableCredential, SignInPrompt
 from batchtop.azure.errors import (
     AzureError,
     TransientError,
@@ -46,10 +46,11 @@ class Session:
         self,
         workspace: Workspace,
         credential_factory: Callable[[], TokenCredential],
+        prompt: SignInPrompt | None = None,
         **client_kwargs: Any,
     ) -> None:
         self.workspace = workspace
-        self.credential = RenewableCredential(credential_factory)
+        self.credential = RenewableCredential(credential_factory, prompt)
         self._client_kwargs = client_kwargs
         self._ml: Any = None
 
