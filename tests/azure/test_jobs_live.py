@@ -15,6 +15,7 @@ from azure_emulator import Fault
 
 # at import time, when `conftest` is still this folder's (see test_faults.py)
 from conftest import LogTree, ws_args
+from test_faults import assert_no_secrets
 
 from batchtop import events as ev
 from batchtop.azure.cli import LiveAzure
@@ -111,12 +112,36 @@ def test_attach_before_the_step_exists_waits_then_switches(emu, container, job_n
     assert not any(s.fatal for s in run.statuses)
 
 
+def test_several_steps_appearing_while_waiting_ask_for_step(emu, container, job_name):
+    emu.add_job(job_name, status="Running", children=[])
+    LogTree(container, job_name).append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting\n")
+    target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
+    with Following(target, step_every=0.2):
+        for suffix in ("a", "b"):
+            emu.add_child(job_name, emu.run(f"{job_name}-{suffix}", display=f"batchscoring_{suffix}"))
+        _wait(lambda: "--step" in (target.note or ""))
+        assert target.waiting and WAITING_NOTE in target.note
+        assert "batchscoring_a" in target.note
+
+
+def test_a_parent_that_ends_before_any_step_stops_waiting(emu, container, job_name):
+    emu.add_job(job_name, status="Preparing", children=[])
+    LogTree(container, job_name).append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting\n")
+    target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
+    with Following(target, step_every=0.2) as run:
+        emu.set_status(job_name, "Failed")
+        _wait(lambda: run.snapshot().status == "Failed")
+        _wait(lambda: not target.waiting)
+        assert target.note is None
+
+
 def test_once_on_a_parent_without_step_says_so(emu, container, job_name, capsys):
     emu.add_job(job_name, status="Queued", children=[])
     LogTree(container, job_name).append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting\n")
     assert main(cli(emu, job_name)) == 0
     out = capsys.readouterr()
     assert "no scoring step yet" in out.err and "Traceback" not in out.err
+    assert_no_secrets(emu, out.out, out.err)
     assert f'"source": "azure:{job_name}"' in out.out
 
 
@@ -195,6 +220,7 @@ def test_unknown_job_type_without_run_history_is_one_line(emu, container, job_na
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "Unsupported job type Labeling" in err and "azure-ai-ml" in err
+    assert_no_secrets(emu, err)
 
 
 def test_a_failing_refresh_is_shown_and_retried_not_fatal(emu, container, job_name):
@@ -219,6 +245,7 @@ def test_a_failing_refresh_is_shown_and_retried_not_fatal(emu, container, job_na
         assert target.note is None
         assert run.thread.is_alive()
     assert notes and notes[0].startswith("job status:") and "retrying" in notes[0]
+    assert_no_secrets(emu, *notes)
 
 
 def test_follower_survives_an_unexpected_exception(emu, container, job_name):

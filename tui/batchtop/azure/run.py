@@ -186,10 +186,14 @@ class AzureTarget:
                 if self.look_for_step() is not None:
                     self.status_note = None
                     return
+                if self.job.terminal:
+                    self.waiting = False  # it ended before any step started: nothing to wait for
             else:
                 self.refresh_status()
         except AzureError as exc:
-            self.status_note = f"job status: {exc.message} (retrying)"
+            # a usage problem (several steps and no --step) needs the hint; others are retried
+            then = f" Next: {exc.hint}" if exc.exit_code == 2 and exc.hint else " (retrying)"
+            self.status_note = f"job status: {exc.message}{then}"
             return
         except TransientError as exc:
             self.status_note = f"job status: {exc} (retrying)"
