@@ -86,6 +86,8 @@ class EmulatorState:
     workspace: str = "ws-batch"
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    run_times: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """Run-history times of top-level jobs (ARM jobs carry no start/end time)."""
     datastores: dict[str, dict[str, Any]] = field(default_factory=dict)
     secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: dict[str, deque[Fault]] = field(default_factory=lambda: defaultdict(deque))
@@ -93,8 +95,6 @@ class EmulatorState:
     tokens_issued: list[str] = field(default_factory=list)
     rejected_tokens: set[str] = field(default_factory=set)
     token_lifetime: int = 3600
-    run_times: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    """Run-history times of top-level jobs (ARM jobs carry no start/end time)."""
 
 
 class ControlPlaneEmulator:
