@@ -70,8 +70,9 @@ class LiveAzure:
     header note, the file list and reader. Built apart from `run_tui` so tests can drive a
     real app (`app(...)`) on the emulators."""
 
-    def __init__(self, target: AzureTarget, status_every: float = 30.0,
-                 step_every: float = 5.0) -> None:
+    def __init__(
+        self, target: AzureTarget, status_every: float = 30.0, step_every: float = 5.0
+    ) -> None:
         from batchtop.ingest import Ingestor
 
         self.target = target

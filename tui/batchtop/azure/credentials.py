@@ -85,8 +85,9 @@ def save_record(record: Any, path: Path | None = None) -> None:
     path = path or record_path()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                     0o600)
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(record.serialize())
     except OSError:

@@ -271,9 +271,7 @@ def list_steps(session: Session, parent: JobRef) -> list[JobRef]:
                 break
             listings += 1
             grand = list_children(session, child)
-            deeper.extend(
-                replace(g, note=f"inside sub-pipeline {child.label()}") for g in grand
-            )
+            deeper.extend(replace(g, note=f"inside sub-pipeline {child.label()}") for g in grand)
         found = [g for g in deeper if g.looks_parallel()]
         if found:
             return [follow_reuse(g) for g in found]
