@@ -286,8 +286,10 @@ def test_reused_step_follows_the_reused_run(emu, container, job_name, capsys):
         emu.run(f"{job_name}-scoring", display="batchscoring", status="Completed",
                 properties={"azureml.isreused": "true", "azureml.reusedrunid": old})])
     assert main(cli(emu, job_name)) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert f'"source": "azure:{old}"' in out and '"processed": 4117' in out
+    assert f"reused run {old}" in captured.err  # said, not silently swapped
 
 
 def test_scoring_step_inside_a_sub_pipeline_is_found(emu, container, job_name, capsys):

@@ -396,6 +396,8 @@ def run_once(args: argparse.Namespace, name: str | None = None) -> int:
     except AzureError as exc:
         print(redact(str(exc)), file=sys.stderr)
         return exc.exit_code
+    for ref in {target.job.note, target.step.note} - {None}:
+        print(f"batchtop: note: {redact(str(ref))}", file=sys.stderr)
     if target.waiting:
         print(
             f"batchtop: note: job {target.job.name} has no scoring step yet; "
