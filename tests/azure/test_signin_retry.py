@@ -90,3 +90,20 @@ def test_retry_after_is_parsed_by_azure_core(emu, container, job_name, blob_prox
     with pytest.raises(TransientError) as info:
         poll_once(target.source)
     assert info.value.retry_after is not None and 2.0 <= info.value.retry_after <= 4.0
+
+
+@pytest.mark.parametrize("uri,expected", [
+    ("azureml://datastores/workspaceartifactstore/paths/ExperimentRun/dcid.x/",
+     ("workspaceartifactstore", "ExperimentRun/dcid.x/")),
+    ("azureml://datastores/ds1/ExperimentRun/dcid.y", ("ds1", "ExperimentRun/dcid.y")),
+    ("azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/ds2/paths/a/b/",
+     ("ds2", "a/b/")),
+])
+def test_datastore_uri_fallback_parses_like_the_sdk(uri, expected):
+    """The private SDK parser and our fallback for a release without it agree."""
+    from batchtop.azure.store import parse_datastore_uri, parse_datastore_uri_by_pattern
+
+    assert parse_datastore_uri(uri) == expected
+    assert parse_datastore_uri_by_pattern(uri) == expected
+    assert parse_datastore_uri_by_pattern("azureml://jobs/x/outputs/default") is None
+    assert parse_datastore_uri("azureml://jobs/x/outputs/default") is None  # default place
