@@ -29,7 +29,6 @@ from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
-    FINAL_STATUSES,
     SERIES_NAMES,
     ErrorView,
     FileView,
@@ -378,6 +377,7 @@ class JobState:
             eta_seconds=None if finished else self.rate.eta_seconds(remaining),
             runtime_eta_seconds=None if finished else self.runtime_eta,
             started_at=self.started_at,
+            queued_seconds=self.queued_seconds(),
             data_time=self.data_time,
             scheduling=self.scheduling,
             nodes=tuple(self._node_views()),
@@ -390,7 +390,6 @@ class JobState:
             ),
             error_occurrences=self.errors.total,
             version=self.version,
-            queued_seconds=self.queued_seconds(),
         )
 
     def _node_views(self) -> list[NodeView]:
@@ -461,8 +460,13 @@ def _resolve_status(by_authority: dict[int, str]) -> tuple[str, int]:
     less authoritative source already saw the job end (see the module doc)."""
     ranked = sorted(by_authority.items(), reverse=True)
     top_authority, top = ranked[0]
-    if top not in FINAL_STATUSES:
+    if not _final(top):
         for authority, status in ranked[1:]:
-            if status in FINAL_STATUSES:
+            if _final(status):
                 return status, authority
     return top, top_authority
+
+
+def _final(status: str) -> bool:
+    """Completed, Finished, Canceled, NotResponding, Failed: the ranks from Completed up."""
+    return _STATUS_RANK.get(status, 0) >= _STATUS_RANK["Completed"]

@@ -112,8 +112,6 @@ class ProgressPane(Widget):
             third.append(f" (runtime {format_duration(snap.runtime_eta_seconds)})", style="dim")
         third.append("  elapsed ", style="dim")
         third.append(format_duration(snap.elapsed_seconds))
-        if snap.queued_seconds is not None:
-            third.append(f" (queued {format_duration(snap.queued_seconds)})", style="dim")
         out = [first, second, third]
         if snap.scheduling:
             sched = log_text(snap.scheduling, 200)
