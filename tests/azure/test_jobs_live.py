@@ -112,6 +112,28 @@ def test_attach_before_the_step_exists_waits_then_switches(emu, container, job_n
     assert not any(s.fatal for s in run.statuses)
 
 
+async def test_the_header_says_waiting_until_the_step_appears(emu, container, job_name):
+    """In the real app: the header's note while waiting, then the step's progress on screen."""
+    from batchtop.app.header_bar import HeaderBar
+
+    emu.add_job(job_name, status="Preparing", children=[])
+    LogTree(container, job_name).append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting\n")
+    target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
+    app = LiveAzure(target, status_every=0.2, step_every=0.2).app()
+
+    def header() -> str:
+        return app.main.query_one(HeaderBar).render().plain
+
+    async with app.run_test(size=(160, 36)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None and WAITING_NOTE in header())
+        child = f"{job_name}-batchscoring"
+        LogTree(container, child).append(OVERVIEW, PROGRESS)
+        emu.add_child(job_name, emu.run(child, display="batchscoring", status="Running"))
+        await wait_for(pilot, lambda: app.latest.mini_batches.total == 20000)
+        await wait_for(pilot, lambda: WAITING_NOTE not in header())
+        app.exit()
+
+
 def test_several_steps_appearing_while_waiting_ask_for_step(emu, container, job_name):
     emu.add_job(job_name, status="Running", children=[])
     LogTree(container, job_name).append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting\n")

@@ -107,3 +107,24 @@ def test_datastore_uri_fallback_parses_like_the_sdk(uri, expected):
     assert parse_datastore_uri_by_pattern(uri) == expected
     assert parse_datastore_uri_by_pattern("azureml://jobs/x/outputs/default") is None
     assert parse_datastore_uri("azureml://jobs/x/outputs/default") is None  # default place
+
+
+def test_first_device_code_sign_in_saves_the_record(tmp_path, monkeypatch):
+    """The first run authenticates once and keeps the record; the next run has it."""
+    from batchtop.azure.credentials import NEEDS_RECORD, RenewableCredential, check_sign_in
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    first = make_credential(device_code=True)
+    assert getattr(first, NEEDS_RECORD) is True
+    calls: list[list[str]] = []
+
+    def authenticate(scopes):  # the device-code exchange itself needs a real tenant
+        calls.append(scopes)
+        return _record()
+
+    monkeypatch.setattr(first, "authenticate", authenticate)
+    check_sign_in(RenewableCredential(lambda: first), "https://management.azure.com/.default")
+    assert calls == [["https://management.azure.com/.default"]]
+    again = make_credential(device_code=True)
+    assert getattr(again, NEEDS_RECORD) is False
+    assert again._auth_record.username == "someone@example.com"

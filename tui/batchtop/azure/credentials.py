@@ -41,6 +41,7 @@ SIGN_IN_HINT = (
 
 CACHE_NAME = "batchtop"
 PUBLIC_ARM_SCOPE = "https://management.azure.com/.default"
+NEEDS_RECORD = "_batchtop_needs_record"
 
 
 class SignInPrompt:
@@ -105,14 +106,18 @@ def make_credential(
     )
 
     if device_code:
-        return DeviceCodeCredential(
+        record = load_record(tenant)
+        credential = DeviceCodeCredential(
             tenant_id=tenant,
             prompt_callback=prompt or SignInPrompt(),
             cache_persistence_options=TokenCachePersistenceOptions(
                 name=CACHE_NAME, allow_unencrypted_storage=True
             ),
-            authentication_record=load_record(tenant),
+            authentication_record=record,
         )
+        # our own mark (not azure-identity's state): `sign_in` must authenticate and save one
+        setattr(credential, NEEDS_RECORD, record is None)
+        return credential
     return DefaultAzureCredential(exclude_interactive_browser_credential=True)
 
 
@@ -155,7 +160,7 @@ class RenewableCredential:
         with self._lock:
             inner = self._inner
         authenticate = getattr(inner, "authenticate", None)
-        if callable(authenticate) and getattr(inner, "_auth_record", True) is None:
+        if callable(authenticate) and getattr(inner, NEEDS_RECORD, False):
             save_record(authenticate(scopes=[scope]))
             if self.prompt is not None:
                 self.prompt.done()
