@@ -27,15 +27,27 @@ from batchtop.model import JobState
 
 OVERVIEW = "logs/job_progress_overview.2023051622.txt"
 # Real v2 overview lines (evidence.md §1, source I2: azure-sdk-for-python#30421).
-PROGRESS = b"2023-05-16T22:20:53.233813 Processed 4117 of 20000 mini batches in 5:02:14. " \
+PROGRESS = (
+    b"2023-05-16T22:20:53.233813 Processed 4117 of 20000 mini batches in 5:02:14. "
     b"Estimated remaining time 19:25:59.\n"
+)
 PARENT_LOG = "logs/azureml/executionlogs.txt"
 
 
 def cli(emu, job: str, *extra: str) -> list[str]:
     s = emu.state
-    return [job, "--subscription", s.subscription, "-g", s.resource_group, "-w", s.workspace,
-            "--once", "--json", *extra]
+    return [
+        job,
+        "--subscription",
+        s.subscription,
+        "-g",
+        s.resource_group,
+        "-w",
+        s.workspace,
+        "--once",
+        "--json",
+        *extra,
+    ]
 
 
 class Following:
@@ -54,8 +66,11 @@ class Following:
                 self.ingestor.state.apply(event)
 
         self.thread = threading.Thread(
-            target=target.follow, args=(self.ingestor, self.stop),
-            kwargs={"on_status": self.statuses.append, "apply": apply, **kwargs}, daemon=True)
+            target=target.follow,
+            args=(self.ingestor, self.stop),
+            kwargs={"on_status": self.statuses.append, "apply": apply, **kwargs},
+            daemon=True,
+        )
 
     def __enter__(self) -> Following:
         self.thread.start()
@@ -86,6 +101,7 @@ def _wait(condition, timeout: float = 20.0) -> None:
 
 # -- item 2: attach before the scoring step exists --------------------------------------------
 
+
 def test_attach_before_the_step_exists_waits_then_switches(emu, container, job_name):
     """`az ml batch-endpoint invoke` then `batchtop JOB` at once: the parent has no child yet.
     Before: the parent was followed for good (no progress ever). Now: a header note while
@@ -102,8 +118,12 @@ def test_attach_before_the_step_exists_waits_then_switches(emu, container, job_n
         _wait(lambda: PARENT_LOG in target.source.files)
         child = f"{job_name}-batchscoring"
         LogTree(container, child).append(OVERVIEW, PROGRESS)
-        emu.add_child(job_name, emu.run(child, display="batchscoring", status="Running",
-                                        started="2023-05-16T22:10:00Z"))
+        emu.add_child(
+            job_name,
+            emu.run(
+                child, display="batchscoring", status="Running", started="2023-05-16T22:10:00Z"
+            ),
+        )
         _wait(lambda: run.snapshot().mini_batches.total == 20000)
         assert target.step.name == child and not target.waiting
         assert target.note is None
@@ -140,7 +160,9 @@ def test_several_steps_appearing_while_waiting_ask_for_step(emu, container, job_
     target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
     with Following(target, step_every=0.2):
         for suffix in ("a", "b"):
-            emu.add_child(job_name, emu.run(f"{job_name}-{suffix}", display=f"batchscoring_{suffix}"))
+            emu.add_child(
+                job_name, emu.run(f"{job_name}-{suffix}", display=f"batchscoring_{suffix}")
+            )
         _wait(lambda: "--step" in (target.note or ""))
         assert target.waiting and WAITING_NOTE in target.note
         assert "batchscoring_a" in target.note
@@ -169,13 +191,24 @@ def test_once_on_a_parent_without_step_says_so(emu, container, job_name, capsys)
 
 # -- item 3: live status through run history ---------------------------------------------------
 
+
 def test_step_status_is_refreshed_through_run_history(emu, container, job_name):
     """The service ends the step while we follow: the model says so within a refresh, read from
     run history (`runs/{id}/details`), and no failed refresh runs a `jobs.list`."""
     child = f"{job_name}-batchscoring"
-    emu.add_job(job_name, status="Running", children=[
-        emu.run(child, display="batchscoring", status="Running", started="2023-05-16T22:10:00Z",
-                created="2023-05-16T22:00:00Z")])
+    emu.add_job(
+        job_name,
+        status="Running",
+        children=[
+            emu.run(
+                child,
+                display="batchscoring",
+                status="Running",
+                started="2023-05-16T22:10:00Z",
+                created="2023-05-16T22:00:00Z",
+            )
+        ],
+    )
     LogTree(container, child).append(OVERVIEW, PROGRESS)
     target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
     with Following(target, status_every=0.2) as run:
@@ -192,7 +225,7 @@ def test_step_status_is_refreshed_through_run_history(emu, container, job_name):
 def test_a_final_log_status_beats_an_older_running_service_status():
     state = JobState()
     state.apply(ev.StatusHint("Running", None, authority=2))  # service, polled 30 s ago
-    state.apply(ev.StatusHint("Failed", 1_700_000_000.0))     # the runtime's logs: it ended
+    state.apply(ev.StatusHint("Failed", 1_700_000_000.0))  # the runtime's logs: it ended
     assert state.snapshot().status == "Failed"
     state.apply(ev.StatusHint("Running", None, authority=2))  # service still lagging
     assert state.snapshot().status == "Failed"
@@ -207,15 +240,21 @@ def test_a_final_log_status_beats_an_older_running_service_status():
 async def test_bell_rings_when_the_service_ends_the_job(emu, container, job_name):
     """`--bell` in the real app: the step completes in run history while the TUI follows."""
     child = f"{job_name}-batchscoring"
-    emu.add_job(job_name, status="Running", children=[
-        emu.run(child, display="batchscoring", status="Running")])
+    emu.add_job(
+        job_name,
+        status="Running",
+        children=[emu.run(child, display="batchscoring", status="Running")],
+    )
     LogTree(container, child).append(OVERVIEW, PROGRESS)
     target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
     live = LiveAzure(target, status_every=0.2)
     app = live.app(bell=True)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: app.latest is not None
-                       and app.latest.mini_batches.processed == 4117, timeout=20)
+        await wait_for(
+            pilot,
+            lambda: app.latest is not None and app.latest.mini_batches.processed == 4117,
+            timeout=20,
+        )
         assert app.bells == 0
         emu.set_status(child, "Completed")
         await wait_for(pilot, lambda: app.latest.status == "Completed", timeout=20)
@@ -225,6 +264,7 @@ async def test_bell_rings_when_the_service_ends_the_job(emu, container, job_name
 
 
 # -- item 5: SDK exceptions --------------------------------------------------------------------
+
 
 def test_unknown_job_type_is_read_from_run_history(emu, container, job_name, capsys):
     """`JobException: Unsupported job type Labeling` escaped as a traceback before."""
@@ -250,12 +290,18 @@ def test_a_failing_refresh_is_shown_and_retried_not_fatal(emu, container, job_na
     the follower or freeze the status: the header says so, the logs keep flowing, the next
     refresh recovers."""
     child = f"{job_name}-batchscoring"
-    emu.add_job(job_name, status="Running", children=[
-        emu.run(child, display="batchscoring", status="Running")])
+    emu.add_job(
+        job_name,
+        status="Running",
+        children=[emu.run(child, display="batchscoring", status="Running")],
+    )
     tree = LogTree(container, child)
     tree.append(OVERVIEW, PROGRESS)
     target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
-    emu.inject("run_details", *[Fault(400, body={"error": {"code": "BadRequest", "message": "not now"}})] * 3)
+    emu.inject(
+        "run_details",
+        *[Fault(400, body={"error": {"code": "BadRequest", "message": "not now"}})] * 3,
+    )
     notes: list[str] = []
     with Following(target, status_every=0.2) as run:
         _wait(lambda: run.snapshot().mini_batches.processed == 4117)
@@ -298,15 +344,28 @@ def test_follower_survives_an_unexpected_exception(emu, container, job_name):
 
 # -- item 10: step detection from real properties ----------------------------------------------
 
+
 def test_reused_step_follows_the_reused_run(emu, container, job_name, capsys):
     """A reused step ran nothing; its logs are the reused run's (`jobs.download` does this)."""
     old = f"{job_name}-old-scoring"
-    emu.add_job(f"{job_name}-earlier", status="Completed",
-                children=[emu.run(old, display="batchscoring", status="Completed")])
+    emu.add_job(
+        f"{job_name}-earlier",
+        status="Completed",
+        children=[emu.run(old, display="batchscoring", status="Completed")],
+    )
     LogTree(container, old).append(OVERVIEW, PROGRESS)
-    emu.add_job(job_name, status="Completed", children=[
-        emu.run(f"{job_name}-scoring", display="batchscoring", status="Completed",
-                properties={"azureml.isreused": "true", "azureml.reusedrunid": old})])
+    emu.add_job(
+        job_name,
+        status="Completed",
+        children=[
+            emu.run(
+                f"{job_name}-scoring",
+                display="batchscoring",
+                status="Completed",
+                properties={"azureml.isreused": "true", "azureml.reusedrunid": old},
+            )
+        ],
+    )
     assert main(cli(emu, job_name)) == 0
     captured = capsys.readouterr()
     out = captured.out
@@ -317,10 +376,16 @@ def test_reused_step_follows_the_reused_run(emu, container, job_name, capsys):
 def test_scoring_step_inside_a_sub_pipeline_is_found(emu, container, job_name, capsys):
     sub, prep = f"{job_name}-sub", f"{job_name}-prep"
     inner = f"{job_name}-inner-score"
-    emu.add_job(job_name, status="Running", children=[
-        emu.run(prep, display="prep_data", status="Completed"),
-        emu.run(sub, display="scoring_pipeline", status="Running", run_type="azureml.PipelineRun"),
-    ])
+    emu.add_job(
+        job_name,
+        status="Running",
+        children=[
+            emu.run(prep, display="prep_data", status="Completed"),
+            emu.run(
+                sub, display="scoring_pipeline", status="Running", run_type="azureml.PipelineRun"
+            ),
+        ],
+    )
     emu.add_child(sub, emu.run(inner, display="parallel_score", status="Running"))
     LogTree(container, inner).append(OVERVIEW, PROGRESS)
     assert main(cli(emu, job_name)) == 0

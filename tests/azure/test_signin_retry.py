@@ -27,8 +27,10 @@ from batchtop.azure.run import open_job
 
 OVERVIEW = "logs/job_progress_overview.2023051622.txt"
 # Real v2 overview line (evidence.md §1, source I2: azure-sdk-for-python#30421).
-PROGRESS = b"2023-05-16T22:20:53.233813 Processed 4117 of 20000 mini batches in 5:02:14. " \
+PROGRESS = (
+    b"2023-05-16T22:20:53.233813 Processed 4117 of 20000 mini batches in 5:02:14. "
     b"Estimated remaining time 19:25:59.\n"
+)
 
 
 def _record():
@@ -92,13 +94,20 @@ def test_retry_after_is_parsed_by_azure_core(emu, container, job_name, blob_prox
     assert info.value.retry_after is not None and 2.0 <= info.value.retry_after <= 4.0
 
 
-@pytest.mark.parametrize("uri,expected", [
-    ("azureml://datastores/workspaceartifactstore/paths/ExperimentRun/dcid.x/",
-     ("workspaceartifactstore", "ExperimentRun/dcid.x/")),
-    ("azureml://datastores/ds1/ExperimentRun/dcid.y", ("ds1", "ExperimentRun/dcid.y")),
-    ("azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/ds2/paths/a/b/",
-     ("ds2", "a/b/")),
-])
+@pytest.mark.parametrize(
+    "uri,expected",
+    [
+        (
+            "azureml://datastores/workspaceartifactstore/paths/ExperimentRun/dcid.x/",
+            ("workspaceartifactstore", "ExperimentRun/dcid.x/"),
+        ),
+        ("azureml://datastores/ds1/ExperimentRun/dcid.y", ("ds1", "ExperimentRun/dcid.y")),
+        (
+            "azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/ds2/paths/a/b/",
+            ("ds2", "a/b/"),
+        ),
+    ],
+)
 def test_datastore_uri_fallback_parses_like_the_sdk(uri, expected):
     """The private SDK parser and our fallback for a release without it agree."""
     from batchtop.azure.store import parse_datastore_uri, parse_datastore_uri_by_pattern
