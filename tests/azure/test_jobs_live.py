@@ -154,6 +154,21 @@ async def test_the_header_says_waiting_until_the_step_appears(emu, container, jo
         app.exit()
 
 
+def test_a_named_step_that_does_not_exist_yet_is_waited_for(emu, container, job_name):
+    """A pipeline creates its scoring step after the steps it needs: `--step score` given while
+    only `prep` exists waits for it (live), where `--once` says which steps there are."""
+    prep, score = f"{job_name}-prep", f"{job_name}-score"
+    emu.add_job(job_name, status="Running", children=[emu.run(prep, display="prep")])
+    LogTree(container, prep).append("user_logs/std_log.txt", b"preparing\n")
+    target = open_job(ws_args(emu, poll=0.1, step="score"), job_name, interactive=False)
+    assert target.waiting and target.note == "waiting for step score to start"
+    with Following(target, step_every=0.2) as run:
+        LogTree(container, score).append(OVERVIEW, PROGRESS)
+        emu.add_child(job_name, emu.run(score, display="score"))
+        _wait(lambda: run.snapshot().mini_batches.processed == 4117)
+        assert target.step.name == score and target.note is None
+
+
 def test_several_steps_appearing_while_waiting_ask_for_step(emu, container, job_name):
     emu.add_job(job_name, status="Running", children=[])
     LogTree(container, job_name).append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting\n")

@@ -286,17 +286,19 @@ def choose_step(
     steps: Sequence[JobRef],
     wanted: str | None = None,
     ask: Callable[[Sequence[JobRef]], JobRef] | None = None,
+    wait: bool = False,
 ) -> JobRef | None:
     """Pick the step to follow: the only one, the one `--step` names, or the user's choice.
 
-    None means "no step yet" (a parent whose children the service has not created yet, or
-    whose `--step` has not appeared yet): the caller keeps looking.
+    None means "no step yet" (a parent whose children the service has not created yet, or,
+    with `wait`, whose `--step` has not appeared yet: a pipeline creates a step when its
+    inputs are ready): the caller keeps looking.
     """
     if wanted:
         for step in steps:
             if wanted in (step.name, step.display_name):
                 return step
-        if not steps:
+        if not steps or wait:
             return None
         names = ", ".join(s.label() for s in steps)
         raise AzureError(
@@ -339,18 +341,31 @@ def find_step(
     parent: JobRef,
     wanted: str | None = None,
     ask: Callable[[Sequence[JobRef]], JobRef] | None = None,
+    wait: bool = False,
 ) -> JobRef | None:
-    """The step of `parent` to follow, with its run-history times; None if none exists yet."""
-    step = choose_step(parent, list_steps(session, parent), wanted, ask)
+    """The step of `parent` to follow, with its run-history times; None if none exists yet.
+
+    `--step` may name any direct child, not only the parallel-looking ones.
+    """
+    steps = list_steps(session, parent)
+    if wanted and not any(wanted in (s.name, s.display_name) for s in steps):
+        known = {s.name for s in steps}
+        steps = steps + [c for c in list_children(session, parent) if c.name not in known]
+    step = choose_step(parent, steps, wanted, ask, wait)
     return None if step is None else with_times(session, step)
 
 
 def resolve_target(
-    session: Session, name: str, wanted_step: str | None = None, interactive: bool = False
+    session: Session,
+    name: str,
+    wanted_step: str | None = None,
+    interactive: bool = False,
+    wait: bool = False,
 ) -> tuple[JobRef, JobRef | None]:
     """(job the user named, job whose logs to follow): the same job unless it is a parent;
-    None for a parent whose scoring step does not exist yet."""
+    None for a parent whose scoring step (or, with `wait`, `--step`) does not exist yet."""
     job = get_job(session, name)
     if not job.is_parent:
         return job, job
-    return job, find_step(session, job, wanted_step, ask_on_terminal if interactive else None)
+    ask = ask_on_terminal if interactive else None
+    return job, find_step(session, job, wanted_step, ask, wait)

@@ -135,10 +135,15 @@ class AzureTarget:
         prompt = self.session.credential.prompt
         parts = [
             prompt.pending if prompt is not None else None,  # a sign-in waiting for the user
-            WAITING_NOTE if self.waiting else None,
+            self.waiting_note() if self.waiting else None,
             self.status_note,
         ]
         return "; ".join(p for p in parts if p) or None
+
+    def waiting_note(self) -> str:
+        if self.wanted_step:
+            return f"waiting for step {self.wanted_step} to start"
+        return WAITING_NOTE
 
     def job_events(self, step: JobRef | None = None) -> list[Any]:
         """JobInfo + the service's own status (authority 2) for the model."""
@@ -168,7 +173,7 @@ class AzureTarget:
 
     def look_for_step(self) -> JobRef | None:
         """While waiting: the parent's scoring step if it exists now (then `switch_to` is set)."""
-        step = find_step(self.session, self.job, self.wanted_step)
+        step = find_step(self.session, self.job, self.wanted_step, wait=True)
         if step is not None:
             self.switch_to = step
         return step
@@ -314,13 +319,17 @@ def make_source(
 
 
 def open_job(
-    args: argparse.Namespace, name: str | None = None, interactive: bool | None = None
+    args: argparse.Namespace,
+    name: str | None = None,
+    interactive: bool | None = None,
+    wait: bool = True,
 ) -> AzureTarget:
     """Resolve workspace, sign in, find the job and its scoring step, locate its logs.
 
     A parent whose scoring step does not exist yet (just after `az ml batch-endpoint invoke`)
     is opened on its own logs with `waiting=True`; the live view switches when the step
-    appears. `--save` starts with the step: the parent's logs are not mirrored.
+    appears. With `wait` (the live view) a `--step` that does not exist yet is waited for too;
+    without it (`--once`) that is an error listing the steps there are. `--save` starts with the step: the parent's logs are not mirrored.
     """
     quiet_sdk_logging(getattr(args, "verbose", False))
     name = name or getattr(args, "job", None) or getattr(args, "job_name", None)
@@ -335,7 +344,7 @@ def open_job(
         check_sign_in(session.credential)
         if interactive is None:
             interactive = sys.stdin.isatty() and sys.stderr.isatty()
-        job, step = resolve_target(session, name, wanted, interactive)
+        job, step = resolve_target(session, name, wanted, interactive, wait)
         waiting = step is None
         followed = job if step is None else step
         location = locate_logs(session, followed)
@@ -385,7 +394,7 @@ def run_once(args: argparse.Namespace, name: str | None = None) -> int:
 
     try:
         try:
-            target = open_job(args, name, interactive=False)
+            target = open_job(args, name, interactive=False, wait=False)
             ingestor = Ingestor()
             for event in target.job_events():
                 ingestor.state.apply(event)
