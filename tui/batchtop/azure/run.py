@@ -329,7 +329,8 @@ def open_job(
     A parent whose scoring step does not exist yet (just after `az ml batch-endpoint invoke`)
     is opened on its own logs with `waiting=True`; the live view switches when the step
     appears. With `wait` (the live view) a `--step` that does not exist yet is waited for too;
-    without it (`--once`) that is an error listing the steps there are. `--save` starts with the step: the parent's logs are not mirrored.
+    without it (`--once`) that is an error listing the steps there are. `--save` starts with
+    the step: the parent's logs are not mirrored.
     """
     quiet_sdk_logging(getattr(args, "verbose", False))
     name = name or getattr(args, "job", None) or getattr(args, "job_name", None)
