@@ -12,7 +12,11 @@ Reconciling sources that speak of the same numbers (the policy, in one place):
 - total: the latest reading wins among `Scheduling finished`, `Processed p of t` and the metrics
   CSV, ordered by log timestamp.
 - status: the service's own word (Azure, stream summary) beats what log wording implies; among
-  log hints a final status beats Running, and Failed beats Completed.
+  log hints a final status beats Running, and Failed beats Completed. One exception: a final
+  status from the logs beats a non-final service status, which is older than it (the service
+  is polled every 30 s; a job whose runtime wrote "exceeds error threshold" is not running).
+- elapsed runs from the service's start time (or the first log line), never from submission:
+  the time spent queued is reported apart (`queued_seconds`).
 """
 
 from __future__ import annotations
@@ -149,6 +153,9 @@ class JobState:
         self.files: dict[str, FileStats] = {}
         self.status = "NotStarted"
         self._status_authority = 0
+        self._status_by_authority: dict[int, str] = {}
+        self.created_at: float | None = None
+        self.service_started: float | None = None
         self.verdict: str | None = None
         self._verdict_key: tuple[int, float, str] | None = None
         self.job_name: str | None = None
@@ -205,13 +212,12 @@ class JobState:
             self.started_at = at
 
     def _on_status(self, e: ev.StatusHint) -> None:
-        if e.authority > self._status_authority:
-            self.status, self._status_authority = e.status, e.authority
-        elif e.authority == self._status_authority:
-            if e.authority >= 2 or _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(
-                self.status, 0
-            ):
-                self.status = e.status
+        known = self._status_by_authority.get(e.authority)
+        if known is None or e.authority >= 2:
+            self._status_by_authority[e.authority] = e.status  # the service: latest word wins
+        elif _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(known, 0):
+            self._status_by_authority[e.authority] = e.status
+        self.status, self._status_authority = _resolve_status(self._status_by_authority)
         self._seen(e.at)
 
     def _on_verdict(self, e: ev.Verdict) -> None:
@@ -452,8 +458,17 @@ class JobState:
     def _on_job_info(self, e: ev.JobInfo) -> None:
         self.job_name = e.name or self.job_name
         self.job_url = e.url or self.job_url
+        if e.created is not None:
+            self.created_at = e.created
         if e.started is not None:
+            self.service_started = e.started
             self._seen(e.started)
+
+    def queued_seconds(self) -> float | None:
+        """Submission to start, by the service's clock (None until the job has started)."""
+        if self.created_at is None or self.service_started is None:
+            return None
+        return max(0.0, self.service_started - self.created_at)
 
     def _on_unparsed(self, e: ev.Unparsed) -> None:
         stats = self.files.get(e.path)
@@ -503,6 +518,7 @@ class JobState:
             eta_seconds=None if finished else self.rate.eta_seconds(remaining),
             runtime_eta_seconds=None if finished else self.runtime_eta,
             started_at=self.started_at,
+            queued_seconds=self.queued_seconds(),
             data_time=self.data_time,
             scheduling=self.scheduling,
             nodes=tuple(self._node_views()),
@@ -636,3 +652,20 @@ def _natural_key(name: str) -> tuple:
         prefix = chunk.rstrip("0123456789")
         parts.append((prefix, int(digits) if digits and chunk.endswith(digits) else -1, chunk))
     return tuple(parts)
+
+
+def _resolve_status(by_authority: dict[int, str]) -> tuple[str, int]:
+    """(status, its authority): the most authoritative status, unless it is not final and a
+    less authoritative source already saw the job end (see the module doc)."""
+    ranked = sorted(by_authority.items(), reverse=True)
+    top_authority, top = ranked[0]
+    if not _final(top):
+        for authority, status in ranked[1:]:
+            if _final(status):
+                return status, authority
+    return top, top_authority
+
+
+def _final(status: str) -> bool:
+    """Completed, Finished, Canceled, NotResponding, Failed: the ranks from Completed up."""
+    return _STATUS_RANK.get(status, 0) >= _STATUS_RANK["Completed"]

@@ -161,6 +161,8 @@ class Snapshot:
     error_occurrences: int
     version: int
     """Grows whenever the model changed: the UI skips repaints when it did not."""
+    queued_seconds: float | None = None
+    """Time between submission and start, by the service's clock (Azure only)."""
 
     @property
     def elapsed_seconds(self) -> float | None:

@@ -45,6 +45,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
         "started_at": format_stamp(snap.started_at),
         "data_time": format_stamp(snap.data_time),
         "elapsed_seconds": _round(snap.elapsed_seconds),
+        "queued_seconds": _round(snap.queued_seconds),
         "nodes": [
             {
                 "name": safe(node.name),
@@ -171,6 +172,11 @@ def summary_text(data: dict[str, Any]) -> str:
         f"rate     {rate_text}/min   eta {format_duration(data['eta_seconds'])}"
         f"   runtime eta {format_duration(data['runtime_eta_seconds'])}"
         f"   elapsed {format_duration(data['elapsed_seconds'])}"
+        + (
+            f" (queued {format_duration(data['queued_seconds'])} before)"
+            if data.get("queued_seconds") is not None
+            else ""
+        )
     )
     lines.append(f"newest   {data['data_time'] or '-'}")
     for node in data["nodes"]:
