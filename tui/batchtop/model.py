@@ -38,6 +38,9 @@ from batchtop.snapshot import (
 SERIES_LENGTH = 120
 MAX_NODES = 2048
 MAX_PROCESSES_PER_NODE = 512
+MAX_VERDICTS = 64
+MIN_VERDICT_TAIL = 20
+"""A record head shorter than this must equal a verdict to be taken for it."""
 _STATUS_RANK = {
     "NotStarted": 0,
     "Queued": 1,
@@ -105,6 +108,9 @@ class JobState:
         self.status = "NotStarted"
         self._status_authority = 0
         self.verdict: str | None = None
+        self._verdict_texts: set[str] = set()
+        """Every verdict said (bounded): an error record that only repeats one is the verdict,
+        already shown as such, not one more error group (ux-review D8)."""
         self._verdict_key: tuple[int, float, str] | None = None
         self.job_name: str | None = None
         self.job_url: str | None = None
@@ -171,7 +177,20 @@ class JobState:
         if self._verdict_key is None or key < self._verdict_key:
             self._verdict_key = key
             self.verdict = e.text
+        if len(self._verdict_texts) < MAX_VERDICTS:
+            self._verdict_texts.add(e.text.strip())
         self._seen(e.at)
+
+    def _is_verdict(self, text: str) -> bool:
+        """An error record whose head is a verdict's text (or its tail, as in `The master role
+        failed with error: <head>`)."""
+        head = text.split("\n", 1)[0].strip()
+        if not head:
+            return False
+        return any(
+            v == head or (len(head) >= MIN_VERDICT_TAIL and v.endswith(head))
+            for v in self._verdict_texts
+        )
 
     def _on_scheduled(self, e: ev.Scheduled) -> None:
         if e.finished:
@@ -277,6 +296,9 @@ class JobState:
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:
+        if self._is_verdict(e.text):
+            self._seen(e.at)  # the parsers emit the verdict before its record: never a group
+            return
         self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier)
         if e.node:
             self._touch(e.node, e.process, e.at)
@@ -412,6 +434,7 @@ class JobState:
                 files=tuple(g.files),
                 traceback=g.last_text,
                 path=g.last_path,
+                other_places=g.other_places,
             )
             for g in groups
         ]

@@ -69,6 +69,8 @@ class ErrorView:
     """Full text of the latest occurrence (message and traceback)."""
     path: str
     """File the latest occurrence came from."""
+    other_places: int = 0
+    """Occurrences at places beyond those kept in `where` (which is bounded)."""
 
 
 @dataclass(frozen=True, slots=True)
