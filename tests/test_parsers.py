@@ -52,7 +52,7 @@ from helpers import ingest_files
         ("logs/azureml/executionlogs.txt", "execution_log", None, None),
         ("azureml-logs/70_driver_log.txt", "driver_log", None, None),
         ("user_logs/std_log_0.txt", "driver_log", None, None),
-        ("logs/perf/0/node_disk_usage.csv", "raw", None, None),
+        ("logs/perf/0/node_disk_usage.csv", "raw", "0", None),
         ("logs/something_new.bin", "raw", None, None),
         ("outputs/parallel_run_step.txt", "raw", None, None),
     ],

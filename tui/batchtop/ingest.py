@@ -146,7 +146,17 @@ class Ingestor:
                 stats.unparsed_sample = ""
             stats.kind = kind.kind
             followed = self._files[path] = _Followed(kind, LineReader(), parser, stats)
+            if kind.node:
+                self.state.name_place(kind.node, kind.process)
         return followed
+
+    def notice(self, path: str) -> None:
+        """A source saw `path` (perhaps still empty): the node and process its path names
+        exist, whether or not it ever holds a line (issue 9: nodes known only by folders)."""
+        kind = classify(path)
+        if kind.node:
+            with self.lock:
+                self.state.name_place(kind.node, kind.process)
 
     def _parse(self, path: str, followed: _Followed, block: str) -> None:
         if not block:

@@ -243,6 +243,18 @@ class JobState:
             proc = state.processes[process] = ProcessState()
         return proc
 
+    def name_place(self, node: str, process: str | None) -> None:
+        """A file's path names this node (and process): it exists, even before (or without)
+        a line that says when it was last alive. Known only by its folders is still known."""
+        known = node in self.nodes and (not process or process in self.nodes[node].processes)
+        if known:
+            return
+        if process:
+            self._process(node, process)
+        elif len(self.nodes) < MAX_NODES:
+            self.nodes.setdefault(node, NodeState())
+        self.version += 1
+
     def _touch(self, node: str, process: str | None, at: float | None) -> ProcessState | None:
         proc = self._process(node, process) if process else None
         if at is not None:

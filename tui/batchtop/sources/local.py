@@ -194,6 +194,7 @@ class LocalTree:
         identity = (st.st_dev, st.st_ino)
         if tail is None:
             tail = self.tails[rel] = _Tail(0, identity)
+            self.ingestor.notice(rel)  # an empty per-node file still names its node
         elif tail.identity != identity or st.st_size < tail.offset:
             self.ingestor.reset(rel)
             tail.offset, tail.identity = 0, identity
