@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from batchtop import events as ev
 from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
+from batchtop.nodenames import NodeNames
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
     SERIES_NAMES,
@@ -104,6 +105,8 @@ class JobState:
         self.errors = ErrorBook()
         self.rate = RateEstimator()
         self.nodes: dict[str, NodeState] = {}
+        self.names = NodeNames()
+        """Which address-named node is which rank-named one (see nodenames.py)."""
         self.files: dict[str, FileStats] = {}
         self.status = "NotStarted"
         self._status_authority = 0
@@ -271,6 +274,8 @@ class JobState:
         return proc
 
     def _on_attempt(self, e: ev.Attempt) -> None:
+        if e.node:
+            self.names.report(e.mini_batch, e.node)
         out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
         self._seen(e.at)
         proc = self._touch(e.node, e.process, e.at) if e.node else None
@@ -385,6 +390,7 @@ class JobState:
             succeeded=self.items_succeeded if items_known else None,
             failed=max(0, self.items_failed) if items_known else None,
         )
+        node_views, notes = self._node_views()
         return Snapshot(
             status=self.status,
             verdict=self.verdict,
@@ -398,7 +404,7 @@ class JobState:
             started_at=self.started_at,
             data_time=self.data_time,
             scheduling=self.scheduling,
-            nodes=tuple(self._node_views()),
+            nodes=tuple(node_views),
             errors=tuple(self._error_views()),
             files=tuple(
                 FileView(
@@ -408,12 +414,19 @@ class JobState:
             ),
             error_occurrences=self.errors.total,
             version=self.version,
+            notes=notes,
         )
 
-    def _node_views(self) -> list[NodeView]:
+    def _node_views(self) -> tuple[list[NodeView], tuple[str, ...]]:
+        """One view per machine: names the tree shows to be one node are merged (nodenames)."""
+        alias, notes = self.names.resolve(list(self.nodes))
+        members: dict[str, list[NodeState]] = {}
+        for name, node in self.nodes.items():
+            members.setdefault(alias.get(name, name), []).append(node)
         views = []
-        for name in sorted(self.nodes, key=_natural_key):
-            node = self.nodes[name]
+        for name in sorted(members, key=_natural_key):
+            group = members[name]
+            node = group[0] if len(group) == 1 else _merged(group)
             procs = tuple(
                 ProcessView(
                     name, pname, p.processed, p.failed, p.current, p.last_seen, p.first_seen
@@ -429,7 +442,7 @@ class JobState:
                     series={k: tuple(v) for k, v in node.series.items()},
                 )
             )
-        return views
+        return views, notes
 
     def _error_views(self) -> list[ErrorView]:
         groups = sorted(
@@ -450,6 +463,34 @@ class JobState:
             )
             for g in groups
         ]
+
+
+def _merged(group: list[NodeState]) -> NodeState:
+    """One node's state from the states of its several names (counts add: the ledger credited
+    each attempt to one name only; times are the widest; resources from the name that has
+    the newest)."""
+    out = NodeState()
+    stamps = [n.last_seen for n in group if n.last_seen is not None]
+    out.last_seen = max(stamps) if stamps else None
+    with_resources = [n for n in group if n.last_counters is not None]
+    if with_resources:
+        best = max(with_resources, key=lambda n: n.last_counters.at if n.last_counters else 0.0)
+        out.series, out.latest, out.last_counters = best.series, best.latest, best.last_counters
+    for node in group:
+        for pname, p in node.processes.items():
+            q = out.processes.get(pname)
+            if q is None:
+                out.processes[pname] = ProcessState(
+                    p.processed, p.failed, p.current, p.last_seen, p.first_seen
+                )
+                continue
+            q.processed += p.processed
+            q.failed += p.failed
+            if p.last_seen is not None and (q.last_seen is None or p.last_seen > q.last_seen):
+                q.last_seen, q.current = p.last_seen, p.current
+            if p.first_seen is not None and (q.first_seen is None or p.first_seen < q.first_seen):
+                q.first_seen = p.first_seen
+    return out
 
 
 def _rate(prev: ev.ResourceSample | None, cur: ev.ResourceSample, attr: str) -> float | None:

@@ -105,6 +105,9 @@ class Snapshot:
     error_occurrences: int
     version: int
     """Grows whenever the model changed: the UI skips repaints when it did not."""
+    notes: tuple[str, ...] = ()
+    """Things the user must know to read the numbers right, e.g. nodes the tree names two ways
+    without saying which is which (nodenames.py)."""
 
     @property
     def elapsed_seconds(self) -> float | None:

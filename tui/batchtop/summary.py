@@ -95,6 +95,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             for e in snap.errors
         ],
         "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
+        "notes": [safe(n) for n in snap.notes],
     }
 
 
@@ -179,6 +180,8 @@ def summary_text(data: dict[str, Any]) -> str:
         )
     if len(data["errors"]) > 10:
         lines.append(f"... {len(data['errors']) - 10} more error groups")
+    for note in data["notes"]:
+        lines.append(f"note     {note}")
     for path, count in data["unparsed_lines"].items():
         lines.append(f"unparsed {count} line(s) in {path}")
     return "\n".join(lines)
