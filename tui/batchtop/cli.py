@@ -113,8 +113,9 @@ def print_summary(ingestor: Ingestor, args: argparse.Namespace, source: str) -> 
 def read_tree_once(path: Path) -> tuple[Ingestor, LocalTree]:
     ingestor = Ingestor()
     tree = LocalTree.open(path, ingestor)
-    check_job_tree(path, tree.scan())
-    tree.read_all()
+    paths = tree.scan()
+    check_job_tree(path, paths)
+    tree.read_all(paths)
     ingestor.flush(final=True)
     return ingestor, tree
 

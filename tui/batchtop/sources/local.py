@@ -53,16 +53,18 @@ def job_roots(paths: list[str]) -> list[str]:
     the first `logs/`, `azureml-logs/` or `user_logs/` folder ("" for the folder itself). Two
     or more roots mean the folder holds several downloaded jobs, whose counts must never be
     merged into one."""
-    roots = set()
+    roots: dict[str, bool] = {}
     for path in paths:
-        if classify(path).kind == "raw":
-            continue  # a user's own `outputs/logs/x.txt` does not make a job
         parts = path.split("/")
         for i, part in enumerate(parts[:-1]):
             if part in ROOT_MARKERS:
-                roots.add("/".join(parts[:i]))
+                root = "/".join(parts[:i])
+                # a user's own `outputs/logs/x.txt` does not make a job: a root counts once a
+                # file under it is recognised (classified once per root, not per file)
+                if not roots.get(root):
+                    roots[root] = classify(path).kind != "raw"
                 break
-    return sorted(roots)
+    return sorted(root for root, recognised in roots.items() if recognised)
 
 
 def part_of_a_job(path: Path) -> Path | None:
@@ -194,7 +196,8 @@ class LocalTree:
         identity = (st.st_dev, st.st_ino)
         if tail is None:
             tail = self.tails[rel] = _Tail(0, identity)
-            self.ingestor.notice(rel)  # an empty per-node file still names its node
+            if st.st_size == 0:
+                self.ingestor.notice(rel)  # an empty per-node file still names its node
         elif tail.identity != identity or st.st_size < tail.offset:
             self.ingestor.reset(rel)
             tail.offset, tail.identity = 0, identity
