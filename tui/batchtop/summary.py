@@ -16,8 +16,7 @@ from batchtop.timeparse import format_duration, format_stamp
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 EXIT_USAGE = 2
-EXIT_AZURE = 3
-"""Sign-in, workspace or network failure (set by the Azure module; listed here with the rest)."""
+# 3 is azure.errors.EXIT_AZURE: sign-in, workspace or network failure
 EXIT_CANCELED = 4
 """The job was canceled (or a cancel was requested): it will not complete, and a script gating
 on `batchtop --once` must not read that as success."""
