@@ -47,13 +47,14 @@ def test_the_dead_node_stays_the_only_dead_one():
         assert {n.view.name for n in view.nodes if n.state == DEAD} == {"2"}, later
 
 
-def test_every_node_silent_is_stale_not_dead():
-    """When no node has spoken for long while the job's clock moves on (overview lines), the
-    source or the job stopped, not one node: nobody is singled out as dead."""
+def test_when_every_node_goes_silent_the_dead_node_stays_dead():
+    """ux-review D2: the job's clock moves on (overview lines) while no node speaks: the
+    living nodes turn stale, and the node that died first is not downgraded to stale."""
     snap = snapshot_of("v2-running")
     later = dataclasses.replace(snap, data_time=snap.data_time + 3600)
     rows, _ = judge(later)
-    assert {r.state for r in rows} == {STALE}
+    assert {r.view.name: r.state for r in rows} == {"0": STALE, "1": STALE, "2": DEAD}
+    assert {p.state for r in rows if r.view.name != "2" for p in r.processes} == {STALE}
 
 
 def test_a_finished_jobs_processes_are_ended():

@@ -170,10 +170,10 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
     """States of every node and process, from the snapshot alone; and the stale threshold.
 
     A process is stale when its last sign of life lags the job's newest data by more than the
-    threshold; a node whose every sign of life (perf rows too) lags while another node keeps
-    going is dead, and so are its processes. With every node silent the source or the job as a
-    whole stopped, not one node: all are stale, none singled out. A finished job's processes
-    are ended; a node that stopped long before its peers' last work is still dead.
+    threshold. A node whose every sign of life (perf rows too) lags the newest sign of life of
+    its peers by more than the threshold is dead, and so are its processes: it stays dead when
+    the others later go quiet too (they turn stale). A finished job's processes are ended; a
+    node that stopped long before its peers' last work is still dead.
     """
     now = snapshot.data_time
     finished = snapshot.finished
@@ -185,15 +185,15 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
         return None if ref is None or last is None else max(0.0, ref - last)
 
     node_silence = {n.name: lag(n.last_seen, now) for n in snapshot.nodes}
-    if finished:
-        # the job's last stamps (concatenating outputs, the driver's end) may come long after
-        # the workers' last work: judge a finished job's nodes against their peers' newest
-        peers = [n.last_seen for n in snapshot.nodes if n.last_seen is not None]
-        ref = max(peers) if peers else None
-        judged = {n.name: lag(n.last_seen, ref) for n in snapshot.nodes}
-        node_limit = dead_after
-    else:
-        judged, node_limit = node_silence, stale_after
+    # a node is dead when it fell silent while a peer kept going: judged against the newest
+    # sign of life of any node, so when every node then goes quiet (the source, or the whole
+    # job, stopped) the one that died first stays dead and the rest turn stale (D2). A finished
+    # job's last stamps (concatenating outputs, the driver's end) may come long after the
+    # workers' last work; its nodes get the longer dead threshold.
+    peers = [n.last_seen for n in snapshot.nodes if n.last_seen is not None]
+    peer_now = max(peers) if peers else None
+    judged = {n.name: lag(n.last_seen, peer_now) for n in snapshot.nodes}
+    node_limit = dead_after if finished else stale_after
     alive_nodes = {name for name, s in judged.items() if s is not None and s <= node_limit}
     staged: list[tuple[NodeView, bool, list[tuple[ProcessView, str, float | None]]]] = []
     for node in snapshot.nodes:
@@ -201,7 +201,11 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
         node_dead = (
             n_silence is not None and n_silence > node_limit and bool(alive_nodes - {node.name})
         )
-        lone_dead_after = dead_after if alive_nodes else float("inf")
+        # a lone process of a living node: dead only while other nodes are not all silent
+        others_alive = any(
+            s is not None and s <= stale_after for k, s in node_silence.items() if k != node.name
+        )
+        lone_dead_after = dead_after if others_alive else float("inf")
         procs = []
         for proc in node.processes:
             p_silence = lag(proc.last_seen, now)
