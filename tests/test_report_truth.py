@@ -206,3 +206,15 @@ def test_old_overview_written_time_level_message(tmp_path):
     assert snap.items.total == 50
     assert snap.status == "Running"
     assert [f.unparsed for f in snap.files if f.unparsed] == []
+
+
+def test_occurrences_beyond_the_kept_places_are_said_in_the_text():
+    state = JobState()
+    for n in range(20):
+        state.apply(ev.ErrorRecord("ValueError: bad", 1.0e9 + n, "f.txt", str(n), "p"))
+    line = next(
+        x
+        for x in summary_text(summary_dict(state.snapshot())).splitlines()
+        if x.startswith("error")
+    )
+    assert "… +9 more, 8 more elsewhere" in line  # 12 places kept: 3 shown, 9 in --json

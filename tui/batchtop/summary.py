@@ -130,9 +130,14 @@ def cut(text: str, limit: int) -> str:
 
 
 def _places(where: list[str], other: int) -> str:
+    """The first places, then how many more places are listed in --json, then how many
+    occurrences happened at places not even kept (`other`)."""
     shown = ", ".join(where[:WHERE_CUT])
-    more = len(where) - WHERE_CUT + other
-    return shown + (f", … +{more} more" if more > 0 else "")
+    if len(where) > WHERE_CUT:
+        shown += f", … +{len(where) - WHERE_CUT} more"
+    if other:
+        shown += f", {other} more elsewhere"
+    return shown
 
 
 def summary_text(data: dict[str, Any]) -> str:
