@@ -15,11 +15,12 @@ that is said. Whatever stays unresolved is said too, never silently split.
 from __future__ import annotations
 
 import re
+from array import array
 
 _ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 MAX_REPORTERS = 20_000
-"""Mini-batches whose first reporting node is remembered (about 1.5 MB): enough to link names,
-bounded whatever the job's size."""
+"""Mini-batch ids below this have their first reporting node remembered, two bytes each
+(40 KB at most): enough to link names, bounded whatever the job's size."""
 MAX_LINKS = 4096
 MIN_VOTES = 2
 """Co-reported mini-batches needed to link two names (one could be a retry on another node)."""
@@ -39,23 +40,38 @@ class NodeNames:
     """Votes on which address-named node is which rank-named node."""
 
     def __init__(self) -> None:
-        self._first: dict[int, str] = {}
+        self._first = array("H")
+        """Mini-batch id -> 1 + index in `_names` of the first node that reported it (0: none)."""
+        self._names: list[str] = []
+        self._index: dict[str, int] = {}
         self._votes: dict[tuple[str, str], int] = {}
 
     def report(self, mini_batch: int, node: str) -> None:
         """`node` reported an attempt of `mini_batch` (called for every attempt report)."""
-        first = self._first.get(mini_batch)
-        if first is None:
-            if len(self._first) < MAX_REPORTERS:
-                self._first[mini_batch] = node
+        if not 0 <= mini_batch < MAX_REPORTERS:
             return
-        if first == node:
+        index = self._index.get(node)
+        if index is None:
+            if len(self._names) >= 65_000:
+                return
+            index = self._index[node] = len(self._names) + 1
+            self._names.append(node)
+        first = self._first
+        if mini_batch >= len(first):
+            grow = min(MAX_REPORTERS, 2 * mini_batch + 64) - len(first)
+            first.frombytes(bytes(first.itemsize * grow))
+        known = first[mini_batch]
+        if known == 0:
+            first[mini_batch] = index
             return
-        kinds = (naming(first), naming(node))
+        if known == index:
+            return
+        earlier = self._names[known - 1]
+        kinds = (naming(earlier), naming(node))
         if kinds == ("address", "rank"):
-            key = (first, node)
+            key = (earlier, node)
         elif kinds == ("rank", "address"):
-            key = (node, first)
+            key = (node, earlier)
         else:
             return
         if key in self._votes or len(self._votes) < MAX_LINKS:
