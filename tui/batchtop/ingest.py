@@ -21,7 +21,7 @@ from batchtop.parsers.executionlog import ExecutionLogParser
 from batchtop.parsers.freetext import DriverLogParser, FreeTextParser
 from batchtop.parsers.joberror import JobErrorParser
 from batchtop.parsers.overview import JobResultParser, OverviewParser
-from batchtop.parsers.registry import FileKind, classify
+from batchtop.parsers.registry import FileKind, classify, place
 from batchtop.parsers.stream import StreamParser
 from batchtop.parsers.syslog import SysLogParser
 from batchtop.snapshot import Snapshot
@@ -153,10 +153,10 @@ class Ingestor:
     def notice(self, path: str) -> None:
         """A source saw `path` (perhaps still empty): the node and process its path names
         exist, whether or not it ever holds a line (issue 9: nodes known only by folders)."""
-        kind = classify(path)
-        if kind.node:
+        node, process = place(path)
+        if node:
             with self.lock:
-                self.state.name_place(kind.node, kind.process)
+                self.state.name_place(node, process)
 
     def _parse(self, path: str, followed: _Followed, block: str) -> None:
         if not block:

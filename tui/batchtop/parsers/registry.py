@@ -14,22 +14,24 @@ from functools import lru_cache
 _NODE = r"(?P<node>[^/]+)"
 _PROC_IN_NAME = re.compile(r"(process\d+|Process-\d+)", re.IGNORECASE)
 
-_PLACES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        # v2 and 2021+: user output, user errors, worker logs, perf, kills (shared/formats
-        # README §3-5; evidence.md D1, D2)
-        r"(?:^|/)logs/user/(?:stdout|stderr|error|entry_script_log)/(?P<node>[^/]+)/",
-        r"(?:^|/)logs/sys/(?:node|worker|error|warning|perf)/(?P<node>[^/]+)/",
-        # 2019/2020: logs/worker/<ip>/, logs/perf/<node>/, logs/performance/<ip>/
-        r"(?:^|/)logs/(?:worker|perf|performance)/(?P<node>[^/]+)/",
-        # evidence.md D1: system_logs/lifecycler/<node-id>/execution-wrapper.txt
-        r"(?:^|/)system_logs/lifecycler/(?P<node>[^/]+)/",
-        # 2020: logs/user/<ip>/<process>.log.txt; only a node-like folder name, so an unknown
-        # logs/user/<folder>/ never becomes a phantom node
-        r"(?:^|/)logs/user/(?P<node>\d{1,3}(?:\.\d{1,3}){3}|\d{1,5})/",
-    )
+_PLACE = re.compile(
+    r"(?:^|/)(?:"
+    # v2 and 2021+: user output, user errors, worker logs, perf, kills (shared/formats
+    # README §3-5; evidence.md D1, D2)
+    r"logs/user/(?:stdout|stderr|error|entry_script_log)/(?P<user>[^/]+)"
+    r"|logs/sys/(?:node|worker|error|warning|perf)/(?P<sys>[^/]+)"
+    # 2019/2020: logs/worker/<ip>/, logs/perf/<node>/, logs/performance/<ip>/
+    r"|logs/(?:worker|perf|performance)/(?P<old>[^/]+)"
+    # evidence.md D1: system_logs/lifecycler/<node-id>/execution-wrapper.txt
+    r"|system_logs/lifecycler/(?P<lifecycler>[^/]+)"
+    # 2020: logs/user/<ip>/<process>.log.txt; only a node-like folder name, so an unknown
+    # logs/user/<folder>/ never becomes a phantom node
+    r"|logs/user/(?P<user2020>\d{1,3}(?:\.\d{1,3}){3}|\d{1,5})"
+    r")/",
+    re.IGNORECASE,
 )
+"""Every per-node folder of every era, one alternation (one search per path: a tree may hold
+100,000 files); alternatives are tried in this order at each position."""
 
 
 @lru_cache(maxsize=16384)
@@ -40,14 +42,12 @@ def place(path: str) -> tuple[str | None, str | None]:
     `Process-N...` directly in it names a process too (a `_main.txt` or `os/` snapshot does not).
     """
     normalised = path.replace("\\", "/")
-    for pattern in _PLACES:
-        m = pattern.search(normalised)
-        if m is None:
-            continue
-        rest = normalised[m.end() :]
-        proc = _PROC_IN_NAME.search(rest) if "/" not in rest else None
-        return m.group("node"), (proc.group(1) if proc else None)
-    return None, None
+    m = _PLACE.search(normalised)
+    if m is None or m.lastgroup is None:
+        return None, None
+    rest = normalised[m.end() :]
+    proc = _PROC_IN_NAME.search(rest) if "/" not in rest else None
+    return m.group(m.lastgroup), (proc.group(1) if proc else None)
 
 
 # (kind, pattern) in priority order; patterns match the path relative to the job root, with
