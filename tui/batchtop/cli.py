@@ -1,9 +1,10 @@
 """Command line: choose the source (workspace job, --dir, --stream, --demo) and the output
 (interactive TUI, or --once text / --json for scripts).
 
-Exit codes: 0 job fine or running, 1 job failed, 2 bad usage or unreadable source,
-3 sign-in / workspace / network failure (Azure), 4 a --stream ended without the job's outcome.
-Errors are one line on stderr, no traceback.
+Exit codes (summary.EXIT_*): 0 job completed or running fine, 1 job failed, 2 bad usage or
+unreadable source, 3 sign-in / workspace / network failure (Azure), 4 job canceled, 5 job not
+responding, 6 a --stream ended without the job's outcome. Errors are one line on stderr, no
+traceback.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 from batchtop import __version__
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
-from batchtop.sources.local import LocalTree, SourceError, follow
-from batchtop.summary import EXIT_USAGE, exit_code, summary_dict, summary_text
+from batchtop.sources.local import LocalTree, SourceError, check_job_tree, follow
+from batchtop.summary import EXIT_CODES_HELP, EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
 from batchtop.timeline import RecordingState
 from batchtop.timeparse import format_stamp
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="batchtop",
         description="Follow an Azure ML batch scoring job (batch endpoint job, parallel job, "
         "ParallelRunStep) live in the terminal.",
+        epilog=EXIT_CODES_HELP + ".",
     )
     parser.add_argument("job_name", nargs="?", help="job to follow in your Azure ML workspace")
     source = parser.add_argument_group("source (one of)")
@@ -160,9 +162,9 @@ def read_tree_once(
 ) -> tuple[Ingestor, LocalTree]:
     ingestor = new_ingestor(args)
     tree = LocalTree.open(path, ingestor)
-    if not tree.scan():
-        raise SourceError(f"{path}: no log files found (expected logs/ or azureml-logs/ inside)")
-    tree.read_all()
+    paths = tree.scan()
+    check_job_tree(path, paths)
+    tree.read_all(paths)
     ingestor.flush(final=True)
     return ingestor, tree
 
@@ -173,6 +175,7 @@ def run_dir(args: argparse.Namespace) -> int:
         return print_summary(ingestor, args, str(args.dir))
     ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
     tree = LocalTree.open(args.dir, ingestor)
+    check_job_tree(args.dir, tree.scan())  # the same refusals as --once, before any screen
     return _run_tui_on_tree(tree, args, label=str(args.dir))
 
 

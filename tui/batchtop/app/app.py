@@ -215,8 +215,7 @@ class BatchtopApp(ReplayControls, App[None]):
         if self._ticks % STATE_EVERY == 0:
             self.render_view()
             return
-        age = self.liveness.data_age(self.clock())
-        self.view = View(view.snapshot, view.nodes, view.stale_after, age, view.live)
+        self.view = self.liveness.view(view, self.clock())
         self.main.show_header(self.view)
 
     def toggle_pause(self) -> None:

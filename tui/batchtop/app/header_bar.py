@@ -80,12 +80,16 @@ class HeaderBar(Widget):
         out.append(" │ ")
         newest = format_stamp(snap.data_time)
         out.append("newest " + (newest.replace("T", " ") if newest else "-"))
-        if view is not None and view.live and view.data_age is not None:
-            if view.data_stale:
-                out.append(" ")
-                out.append(f" ⚠ no new data for {age(view.data_age)} ", style="bold reverse yellow")
-            else:
-                out.append(f" ({age(view.data_age)} ago)", style="dim")
+        if view is not None and view.opened_later:
+            out.append(" (opened later)", style="dim")
+        elif view is not None and view.data_stale and view.quiet_for is not None:
+            out.append(" ")
+            out.append(f" ⚠ no new data for {age(view.quiet_for)} ", style="bold reverse yellow")
+        elif view is not None and view.live and view.data_age is not None:
+            out.append(f" ({age(view.data_age)} ago)", style="dim")
+        elif view is not None and view.live and view.quiet_for is not None:
+            # stamps not on today's clock (a simulated job): say when the source last moved
+            out.append(f" (updated {age(view.quiet_for)} ago)", style="dim")
         if note:
             out.append(" ")
             out.append(f" ⚠ {safe(note, 80)} ", style="bold reverse red")
