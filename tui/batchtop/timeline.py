@@ -212,8 +212,9 @@ class _RecordingErrorBook(ErrorBook):
         node: str | None,
         process: str | None,
         tier: int = 5,
+        mini_batch: int | None = None,
     ) -> ErrorGroup:
-        group = super().add(text, at, path, node, process, tier)
+        group = super().add(text, at, path, node, process, tier, mini_batch)
         if at is not None:
             b = self._timeline.bucket(at)
             key = (group.signature, tier)
