@@ -59,6 +59,8 @@ def test_job_result_success_summary_with_0_failed_is_completed():
     [
         "Job finished with no errors.",
         "The job succeeded. Error threshold not exceeded.",
+        "Job failed. 40 succeeded, 5 failed.",
+        "The job completed successfully. Some mini batches failed; check logs/job_error.txt.",
         "Something the runtime may write one day: failed to frobnicate.",
     ],
 )

@@ -15,6 +15,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 
 from batchtop import events as ev
 from batchtop.parsers.base import Parser
@@ -265,8 +266,10 @@ number, not the name. The numbers are the enum's own values."""
 _STATUS_PREFIX = "PROGRESSSTATUS."
 
 
+@lru_cache(maxsize=1024)
 def status_meaning(raw: str) -> tuple[str, str | None]:
-    """(normalised status, meaning); meaning None = unknown status, '' = no status at all."""
+    """(normalised status, meaning); meaning None = unknown status, '' = no status at all.
+    Cached: a report repeats a handful of values over millions of rows."""
     status = raw.strip().upper()
     if not status:
         return "", ""

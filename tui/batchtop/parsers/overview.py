@@ -144,7 +144,15 @@ _RESULT_FAILURE_TEMPLATES = (
 job_result.txt exists, so a bare keyword ("fail", "error") never decides anything: a success
 summary such as `100 succeeded, 0 failed` holds both."""
 _RESULT_OK = re.compile(r"\b(?:completed|succeeded)\b", re.IGNORECASE)
-_RESULT_NEGATED = re.compile(r"\b(?:not|no|never|none|without|un\w+)\b|n't\b", re.IGNORECASE)
+_RESULT_COUNTS = re.compile(
+    r"\b\d+ (?:mini[ -]?batch(?:es)?|items?|tasks?)? ?(?:succeeded|failed)\b", re.IGNORECASE
+)
+"""`100 succeeded`, `0 failed`: counts, not the job's outcome; removed before looking."""
+_RESULT_DOUBT = re.compile(
+    r"\b(?:not|no|never|none|without|un\w+|fail\w*|error\w*|exceed\w*)\b|n't\b", re.IGNORECASE
+)
+"""Words that make a `completed`/`succeeded` line doubtful (`Job failed. 40 succeeded`,
+`completed unsuccessfully`, `not completed`): such a line is shown, not trusted."""
 _RESULT_POINTER = re.compile(
     r"^(?:(?:Please check|You can check) (?:[^.]|\.(?!\s|$))*\.+\s*)+$", re.IGNORECASE
 )
@@ -157,7 +165,8 @@ class JobResultParser(TimestampedParser):
 
     Known failure templates (threshold, no succeeded item, master role failed, no temp file)
     mean Failed with that line as the verdict; `All N mini batches have been processed` and
-    an unnegated `completed`/`succeeded` mean Completed. Any other line is shown as the
+    `completed`/`succeeded` with no negation and no failure word (counts such as `0 failed`
+    aside) mean Completed. Any other line is shown as the
     verdict text (the weakest kind, so a known reason from any file wins), counted as
     unparsed, and sets no status: the file's real wording has never been seen publicly.
     Lines without a timestamp are read the same way (the file may have none at all), unless
@@ -191,7 +200,8 @@ class JobResultParser(TimestampedParser):
         if m:
             n = int(m.group(1))
             return HeadResult([ev.Progress(n, n, at), ev.StatusHint("Completed", at)])
-        if _RESULT_OK.search(text) and not _RESULT_NEGATED.search(text):
+        words = _RESULT_COUNTS.sub("", text)
+        if _RESULT_OK.search(words) and not _RESULT_DOUBT.search(words):
             return HeadResult([ev.StatusHint("Completed", at)])
         # Unknown wording: shown (the user should read it) but never a status or a count.
         return HeadResult([ev.Verdict(text[:1000], at, 1)], unparsed=True)
