@@ -22,7 +22,9 @@ Reconciling sources that speak of the same numbers (the policy, in one place):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from batchtop import events as ev
 from batchtop.errorgroups import ErrorBook
@@ -181,7 +183,8 @@ class JobState:
         self.started_at: float | None = None
         self.data_time: float | None = None
         self.version = 0
-        self._handlers = {
+        # one handler per event type; Any because each takes its own event class
+        self._handlers: dict[type, Callable[[Any], None]] = {
             ev.StatusHint: self._on_status,
             ev.Verdict: self._on_verdict,
             ev.Scheduled: self._on_scheduled,
