@@ -115,7 +115,9 @@ async def test_a_silent_process_turns_stale_by_the_wall_clock(tmp_path: Path):
         states = {p.state for n in app.view.nodes for p in n.processes}
         assert states <= {"stale", "dead"}
         nodes = app.main.query_one(NodesPane)
-        assert nodes.rebuilds == 1  # only cells changed, never the rows
+        # processes in trouble get rows of their own under their node
+        procs = {k for k in nodes.row_keys if k.startswith("p")}
+        assert procs == {f"p\x00{p.view.key}" for n in app.view.nodes for p in n.processes}
 
 
 def test_log_text_is_never_markup_or_escapes():

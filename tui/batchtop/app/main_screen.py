@@ -3,14 +3,24 @@
 Keys that only make sense here (filter, sort, pause, enter on a row) are bound here, so the
 footer of a detail screen does not advertise them. The screen holds no data of its own: the
 app hands it each new View (`show_view`) along with the current filter and sort choices.
+
+Layout, chosen by measuring what each pane needs rather than by fixed fractions:
+
+* Progress spans the screen (its lines pack to the width, so a wide screen spends fewer rows).
+* Errors spans the screen too, at the bottom: the message is what a user reads, so it gets the
+  width. Its height is what its groups need (two lines for a long message), at most a third of
+  the screen, so no half-empty box takes rows from the Nodes table.
+* Between them, at WIDE_AT columns and more, Nodes is exactly as wide as its columns need and
+  Resources takes the rest; below that they stack, and Resources is hidden when the screen is
+  shorter than TALL_AT rows (the Nodes table shows each node's CPU and memory anyway).
 """
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
@@ -22,6 +32,15 @@ from batchtop.app.nodes_pane import SORTS as NODE_SORTS
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.progress_pane import ProgressPane
 from batchtop.app.resources_pane import ResourcesPane
+
+WIDE_AT = 110
+"""Columns from which Nodes and Resources sit side by side (Nodes needs about 76)."""
+TALL_AT = 34
+"""Rows from which a stacked layout also shows Resources."""
+RESOURCES_MIN = 40
+"""Columns Resources keeps beside Nodes on a wide screen (Nodes drops columns before that)."""
+ERRORS_SHARE = 3
+"""Errors takes at most 1/ERRORS_SHARE of the screen's rows."""
 
 
 class FilterBar(Input):
@@ -48,38 +67,38 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "sort"),
         Binding("p", "pause", "pause"),
         Binding("l", "app.logs", "logs"),
-        Binding("tab", "app.focus_next", "pane", show=False),
-        Binding("shift+tab", "app.focus_previous", "pane", show=False),
+        Binding("tab", "pane(1)", "pane", show=False),
+        Binding("shift+tab", "pane(-1)", "pane", show=False),
         Binding("escape", "clear_filter", "clear filter", show=False),
     ]
 
     DEFAULT_CSS = """
-    MainScreen #main {
+    MainScreen #middle {
         height: 1fr;
-    }
-    MainScreen.-wide #left {
-        width: 3fr;
-    }
-    MainScreen.-wide #right {
-        width: 2fr;
-    }
-    MainScreen.-narrow #main {
-        layout: vertical;
-    }
-    MainScreen.-narrow #left {
-        height: 1fr;
-    }
-    MainScreen.-narrow #right {
         layout: horizontal;
+    }
+    MainScreen #errors {
         height: 8;
     }
-    MainScreen.-narrow #right > * {
+    MainScreen.-stacked #middle {
+        layout: vertical;
+    }
+    MainScreen.-stacked #nodes {
         width: 1fr;
         height: 1fr;
     }
+    MainScreen.-stacked #resources {
+        width: 1fr;
+        height: 1fr;
+        max-height: 12;
+    }
+    MainScreen.-stacked.-short #resources {
+        display: none;
+    }
+    MainScreen.-wide #resources {
+        width: 1fr;
+    }
     """
-
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self, label: str) -> None:
         super().__init__()
@@ -92,20 +111,42 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.label, id="header")
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield ProgressPane(id="progress")
-                yield NodesPane(id="nodes")
-            with Vertical(id="right"):
-                yield ErrorsPane(id="errors")
-                yield ResourcesPane(id="resources")
+        yield ProgressPane(id="progress")
+        with Container(id="middle"):
+            yield NodesPane(id="nodes")
+            yield ResourcesPane(id="resources")
+        yield ErrorsPane(id="errors")
         yield FilterBar(placeholder="filter nodes, processes, errors", id="filter")
         yield Footer()
 
     def on_mount(self) -> None:
         self.ready = True
+        self._arrange(self.size.width, self.size.height)
         self.query_one(NodesPane).focus()
         self._rerender()
+
+    def on_errors_pane_grew(self, message: ErrorsPane.Grew) -> None:
+        self._arrange(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._arrange(event.size.width, event.size.height)
+
+    def _arrange(self, width: int, height: int) -> None:
+        """Pick the layout for this size, and size Nodes and Errors to their content."""
+        wide = width >= WIDE_AT
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-stacked")
+        self.set_class(height < TALL_AT, "-short")
+        if not self.ready:
+            return
+        nodes = self.query_one(NodesPane)
+        if wide:
+            want = nodes.wanted_width()
+            nodes.styles.width = min(want, width - RESOURCES_MIN)
+        errors = self.query_one(ErrorsPane)
+        # header + the table's own header + borders; at least 2 groups, at most a share
+        rows = errors.lines_needed + 3
+        errors.styles.height = max(5, min(rows, height // ERRORS_SHARE))
 
     @property
     def paused(self) -> bool:
@@ -127,6 +168,7 @@ class MainScreen(Screen[None]):
         self.query_one(NodesPane).show(view, self.filter_text, self.node_sort)
         self.query_one(ErrorsPane).show(view, self.filter_text, self.error_sort)
         self.query_one(ResourcesPane).show(view, self.filter_text)
+        self._arrange(self.size.width, self.size.height)
 
     def show_header(self, view: View | None) -> None:
         if self.ready:
@@ -136,6 +178,23 @@ class MainScreen(Screen[None]):
         self.show_view(getattr(self.app, "view", None))
 
     # ------------------------------------------------------------------ keys
+    def action_pane(self, step: int) -> None:
+        """tab / shift+tab: Nodes, Errors, Resources (what a user reads first, first), skipping
+        a pane the layout hides."""
+        panes = [
+            p
+            for p in (
+                self.query_one(NodesPane),
+                self.query_one(ErrorsPane),
+                self.query_one(ResourcesPane),
+            )
+            if p.display
+        ]
+        if not panes:
+            return
+        current = next((i for i, p in enumerate(panes) if p.has_focus), -1)
+        panes[(current + step) % len(panes)].focus()
+
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.add_class("-shown")

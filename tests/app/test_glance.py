@@ -1,0 +1,154 @@
+"""The glance test (ux-review §4) as pilots: at 80x24, 120x40 and 200x60, on a 12-node and a
+100-node job with one dead node and one long error, the main screen must answer "which node is
+sick" and "what is failing" without a key press, and no table may show a column cut at its edge.
+
+The trees come from the simulator (seeded, so the dead node and the newest error are known):
+node 9 of 12 and node 37 of 100 stop writing at 20 % of the job, and the newest error group is
+a FileNotFoundError whose message is about 95 characters long.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apphelpers import screen_text
+
+from batchtop.app.app import BatchtopApp
+from batchtop.app.errors_pane import ErrorsPane
+from batchtop.app.nodes_pane import NodesPane
+from batchtop.app.screenshots import tree_app
+from batchtop.app.synced_table import SyncedTable
+from batchtop.app.trouble import trouble_order
+from batchtop.simulator import SimConfig, write_tree
+
+TREES = {
+    "12": (
+        SimConfig(
+            era="v2",
+            nodes=12,
+            processes=4,
+            mini_batches=3000,
+            failure_rate=0.03,
+            dead_node=9,
+            dead_at=0.2,
+            stop_at=0.7,
+            seed=2,
+        ),
+        "9",
+    ),
+    "100": (
+        SimConfig(
+            era="v2",
+            nodes=100,
+            processes=4,
+            mini_batches=8000,
+            failure_rate=0.03,
+            dead_node=37,
+            dead_at=0.2,
+            stop_at=0.7,
+            seed=3,
+        ),
+        "37",
+    ),
+}
+SIZES = [(80, 24), (120, 40), (200, 60)]
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory) -> dict[str, Path]:
+    out = {}
+    for name, (config, _) in TREES.items():
+        folder = tmp_path_factory.mktemp(f"nodes{name}")
+        write_tree(folder, config)
+        out[name] = folder
+    return out
+
+
+def pane_lines(app: BatchtopApp, pane: SyncedTable) -> list[str]:
+    """The screen rows inside the pane's border."""
+    region = pane.region
+    rows = screen_text(app).splitlines()
+    return [row[region.x + 1 : region.right - 1] for row in rows[region.y + 1 : region.bottom - 1]]
+
+
+def column_lines(app: BatchtopApp, pane: SyncedTable, key: str) -> list[str]:
+    """The rendered text of one column, row by row (header first)."""
+    x = 0
+    for index, width in pane.layout_columns:
+        if pane.COLUMNS[index].key == key:
+            return [line[x + 1 : x + 1 + width].rstrip() for line in pane_lines(app, pane)]
+        x += width + 2
+    raise AssertionError(f"column {key} not shown")
+
+
+def assert_no_column_cut(app: BatchtopApp, pane: SyncedTable) -> None:
+    """Every column the table shows has its label whole in the rendered header row, in order,
+    and the columns fit inside the pane; a dropped column is one the table chose to drop."""
+    header = pane_lines(app, pane)[0]
+    at = 0
+    for index, _ in pane.layout_columns:
+        label = pane.COLUMNS[index].label
+        found = header.find(label, at)
+        assert found >= 0, f"column {label!r} cut or missing in {header!r}"
+        at = found + len(label)
+    widths = sum(width + 2 for _, width in pane.layout_columns)
+    assert widths <= pane.available_width()
+    shown = {pane.COLUMNS[i].key for i, _ in pane.layout_columns}
+    assert all(c.key in shown for c in pane.COLUMNS if not c.drop)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("tree", list(TREES))
+async def test_the_sick_node_and_the_error_show_at_a_glance(
+    trees, tree: str, size: tuple[int, int]
+):
+    dead = TREES[tree][1]
+    app = tree_app(trees[tree])
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        header = text.splitlines()[0]
+        # the dead node by name in the header, at every size
+        assert f"✖ node {dead} dead for " in header
+        # and on top of the Nodes pane, with its state and the trouble counted in the title
+        nodes = app.main.query_one(NodesPane)
+        first = pane_lines(app, nodes)[1].split()
+        assert first[:3] == [dead, "✖", "dead"]
+        assert nodes.border_title.startswith(f"Nodes {tree} (1 dead")
+        assert_no_column_cut(app, nodes)
+        # the newest error: its type and key words on the main screen
+        errors = app.main.query_one(ErrorsPane)
+        assert_no_column_cut(app, errors)
+        newest = app.view.snapshot.errors[0]
+        assert newest.message.startswith("FileNotFoundError: [Errno 2] No such file or directory")
+        rows = column_lines(app, errors, "message")[1:]
+        height = errors._heights[0]
+        message = " ".join(rows[:height])
+        if size[0] >= 120:
+            # at least 70 characters in place, and where it happened, on its first row
+            assert newest.message[:70] in message
+            assert column_lines(app, errors, "where")[1] == "12+ places"
+        else:
+            # may wrap to a second line, but the type and the key words are there
+            assert message.startswith("FileNotFoundError: [Errno 2] No such file or directory")
+
+
+async def test_the_worst_ten_of_100_nodes_fit_at_120x40(trees):
+    app = tree_app(trees["100"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        nodes = app.main.query_one(NodesPane)
+        names = [line.split()[0] for line in pane_lines(app, nodes)[1:] if line[1:2] != " "]
+        worst = [n.view.name for n in trouble_order(app.view.nodes)[:10]]
+        assert names[:10] == worst
+
+
+async def test_no_column_is_cut_at_any_width_from_80_to_250(trees):
+    app = tree_app(trees["12"])
+    async with app.run_test(size=(80, 40)) as pilot:
+        for width in range(80, 251, 7):
+            await pilot.resize_terminal(width, 40)
+            await pilot.pause()
+            for pane in (app.main.query_one(NodesPane), app.main.query_one(ErrorsPane)):
+                assert_no_column_cut(app, pane)
