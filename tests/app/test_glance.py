@@ -152,3 +152,42 @@ async def test_no_column_is_cut_at_any_width_from_80_to_250(trees):
             await pilot.pause()
             for pane in (app.main.query_one(NodesPane), app.main.query_one(ErrorsPane)):
                 assert_no_column_cut(app, pane)
+
+
+async def test_the_traceback_wraps_so_its_end_and_the_users_frame_are_reachable_at_80x24():
+    """ux-review D3: at 80x24 the user's frame lost its line number and the exception line was
+    cut at the right edge, with no way to scroll to it."""
+    from apphelpers import fixture_app
+
+    from batchtop.app.error_detail_screen import ErrorDetailScreen
+
+    app = fixture_app("v2-failed")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        errors = app.main.query_one(ErrorsPane)
+        keys = list(errors.row_keys)
+        key = next(k for k in keys if "score.py" in errors.errors[k].traceback)
+        error = errors.errors[key]
+        errors.focus()
+        errors.move_cursor(row=keys.index(key))
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ErrorDetailScreen)
+        last = error.traceback.strip().split("\n")[-1].strip()
+        frame = next(line.strip() for line in error.traceback.split("\n") if "score.py" in line)
+
+        def inside() -> str:
+            rows = screen_text(app).splitlines()
+            return "".join(row[2:-2].rstrip() for row in rows if row.startswith("│"))
+
+        assert last.replace(" ", "") in inside().replace(" ", "")  # opens at the end
+        seen = ""
+        await pilot.press("home")
+        for _ in range(10):
+            seen += inside()
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert frame.replace(" ", "") in seen.replace(" ", "")  # score.py", line N, in run
+        await pilot.press("q")  # q goes back, as in less
+        await pilot.pause()
+        assert app.screen is app.main

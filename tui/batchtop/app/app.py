@@ -29,6 +29,7 @@ from batchtop.app.log_viewer_screen import LogViewerScreen
 from batchtop.app.main_screen import MainScreen
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.pump import Follower, Pump
+from batchtop.app.textfmt import use_mono
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
 
@@ -92,6 +93,7 @@ class BatchtopApp(App[None]):
         refresh_source: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        use_mono(self.no_color)  # NO_COLOR: alarms by weight and reverse video, not colour
         self.source_note = source_note
         """Called on each header repaint: the source's trouble in a few words, or None."""
         self._refresh_source = refresh_source

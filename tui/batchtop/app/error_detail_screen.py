@@ -2,6 +2,10 @@
 
 `o` opens that file in the log viewer, scrolled to the error. The group is looked up again in
 every new snapshot (by signature), so counts keep moving while the screen is open.
+
+The traceback wraps to the screen's width and scrolls, opening at its end: the final exception
+line and the user's own frame (`score.py", line 37, in run`) are what a user came for, and a
+long site-packages path must never push them past the right edge.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ def error_summary(error: ErrorView) -> Text:
 
 class ErrorDetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "back"),
+        Binding("escape,q", "app.pop_screen", "back"),
         Binding("o,enter", "open_file", "open file"),
         Binding("question_mark", "app.help", "help"),
     ]
@@ -61,7 +65,7 @@ class ErrorDetailScreen(Screen[None]):
         border: round $accent;
     }
     ErrorDetailScreen #traceback Static {
-        width: auto;
+        width: 1fr;
     }
     """
 
@@ -84,13 +88,15 @@ class ErrorDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self._fill()
-        self.query_one("#traceback").focus()
+        scroll = self.query_one("#traceback", VerticalScroll)
+        scroll.focus()
+        self.call_after_refresh(scroll.scroll_end, animate=False)
 
     def _fill(self) -> None:
         self.query_one("#summary", Static).update(error_summary(self.error))
         text = self.error.traceback or self.error.message
         lines = [safe(line) for line in text[:MAX_TRACEBACK_CHARS].split("\n")]
-        self.query_one("#text", Static).update(Text("\n".join(lines), no_wrap=True))
+        self.query_one("#text", Static).update(Text("\n".join(lines), overflow="fold"))
 
     def show_view(self, view: View) -> None:
         if not self.ready:
