@@ -191,3 +191,38 @@ async def test_the_traceback_wraps_so_its_end_and_the_users_frame_are_reachable_
         await pilot.press("q")  # q goes back, as in less
         await pilot.pause()
         assert app.screen is app.main
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_progress_never_hides_its_last_line(tmp_path: Path, size: tuple[int, int]):
+    """ux-review D4/D10: with realistic numbers the items line wrapped and pushed the verdict's
+    tail ("threshold 1500.") out of the pane; "scheduling" was dropped when it fitted."""
+    from batchtop.app.progress_pane import ProgressPane
+
+    config = SimConfig(
+        era="v2",
+        nodes=4,
+        processes=4,
+        mini_batches=3000,
+        items_per_batch=10,
+        failure_rate=0.05,
+        max_attempts=2,
+        error_threshold=1500,
+        seed=7,
+    )
+    write_tree(tmp_path, config)
+    app = tree_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        pane = app.main.query_one(ProgressPane)
+        inside = [line.strip() for line in pane_lines(app, pane)]
+        text = " ".join(inside)
+        verdict = app.view.snapshot.verdict
+        assert verdict and verdict.endswith("threshold 1500.")
+        assert f"verdict {verdict}" in text  # whole, right under the bar
+        assert inside[1].startswith("verdict The number of failed items")
+        assert "scheduling finished: 3000 mini-batches" in text
+        assert "mini-batches 2,393 ok · 157 failed · 2 retried" in text
+        assert "items 22,791 ok · 1,504 failed · of 28,578" in text
+        assert "elapsed" in inside[-1] or "scheduling" in inside[-1]
+        assert len(inside) == len(pane.lines(pane.content_size.width))
