@@ -9,7 +9,7 @@ from batchtop.app.error_detail_screen import ErrorDetailScreen
 from batchtop.app.errors_pane import ErrorsPane
 from batchtop.app.file_picker_screen import FilePickerScreen
 from batchtop.app.help_screen import HelpScreen
-from batchtop.app.keys import KEYS
+from batchtop.app.keys import KEYS, LEGEND
 from batchtop.app.log_viewer_screen import LogViewerScreen
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.nodes_pane import NodesPane
@@ -98,12 +98,65 @@ async def test_help_lists_every_key_and_esc_closes():
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = screen_text(app)
-        for _, key, what in KEYS:
+        text = ""
+        for _ in range(6):  # keys, then the legend below them
+            text += screen_text(app)
+            await pilot.press("pagedown")
+            await pilot.pause()
+        for _, key, what in KEYS + LEGEND:
             assert key in text and what in text
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.main
+
+
+async def test_the_footer_shows_enter_tab_r_and_esc_at_80_columns():
+    """ux-review D13: the footer showed only / s p l q ?; drilling in was undiscoverable."""
+    app = fixture_app("v2-running")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        for shown in ("⏎ open", "tab pane", "r reload", "esc clear", "q quit", "? help"):
+            assert shown in footer
+
+
+def test_every_key_in_a_footer_is_in_the_help():
+    """The help screen is a table written by hand: prove it names every key a footer shows."""
+    from batchtop.app.app import BatchtopApp
+    from batchtop.app.error_detail_screen import ErrorDetailScreen
+    from batchtop.app.main_screen import MainScreen
+    from batchtop.app.synced_table import SyncedTable
+
+    names = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
+    helped = " ".join(key for _, key, _ in KEYS)
+    for owner in (BatchtopApp, MainScreen, SyncedTable, ErrorDetailScreen, LogViewerScreen):
+        for binding in owner.BINDINGS:
+            if binding.show:
+                for key in binding.key.split(","):
+                    assert names.get(key, key) in helped, (owner.__name__, key)
+
+
+async def test_ctrl_c_quits_and_q_in_a_viewer_goes_back():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # the worst node's detail
+        await pilot.pause()
+        assert isinstance(app.screen, NodeDetailScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is app.main and app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_the_command_palette_offers_batchtops_actions():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.main)}
+        assert {"Pause / resume", "Open a log file", "Filter", "Sort", "Help"} <= titles
+        assert any("theme" in t.lower() for t in titles)  # Textual's themes
 
 
 async def test_q_quits():

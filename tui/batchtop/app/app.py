@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from batchtop.app.error_detail_screen import ErrorDetailScreen
 from batchtop.app.file_picker_screen import FilePickerScreen
@@ -55,7 +56,8 @@ class BatchtopApp(App[None]):
     """Follows one job; `run_tui` in main.py builds it from a source."""
 
     TITLE = "batchtop"
-    ENABLE_COMMAND_PALETTE = False
+    ENABLE_COMMAND_PALETTE = True
+    """ctrl+p: batchtop's actions and Textual's themes, searchable (get_system_commands)."""
 
     CSS = """
     * {
@@ -72,9 +74,10 @@ class BatchtopApp(App[None]):
     """
 
     BINDINGS = [
-        Binding("q", "quit", "quit"),
+        Binding("q", "back_or_quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
         Binding("question_mark", "help", "help"),
-        Binding("r", "refresh_source", "refresh", show=False),
+        Binding("r", "refresh_source", "reload"),
     ]
 
     def __init__(
@@ -235,6 +238,37 @@ class BatchtopApp(App[None]):
         self.notify("refreshing…", timeout=2)
 
     # ------------------------------------------------------------------ screens
+    async def action_back_or_quit(self) -> None:
+        """`q`: in a viewer or detail screen, back (as `less` does); on the main screen, quit."""
+        if self.screen is self.main:
+            await self.action_quit()
+        else:
+            self.pop_screen()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): Textual's own (themes, keys, quit) and batchtop's."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Pause / resume", "Freeze the view; reading goes on (p)", self.toggle_pause
+        )
+        yield SystemCommand(
+            "Open a log file", "Pick any file of the job and tail it (l)", self.action_logs
+        )
+        yield SystemCommand(
+            "Refresh", "Look for new data now; Azure polls at once (r)", self.action_refresh_source
+        )
+        yield SystemCommand("Help", "Keys, states, columns and glyphs (?)", self.action_help)
+        if screen is self.main:
+            yield SystemCommand(
+                "Filter", "Filter nodes, processes and errors (/)", self.main.action_filter
+            )
+            yield SystemCommand("Sort", "Sort the focused pane (s)", self.main.action_sort)
+            yield SystemCommand(
+                "Unfold node",
+                "Show every process of the node under the cursor (right)",
+                self.main.action_expand,
+            )
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

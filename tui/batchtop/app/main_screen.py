@@ -67,9 +67,9 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "sort"),
         Binding("p", "pause", "pause"),
         Binding("l", "app.logs", "logs"),
-        Binding("tab", "pane(1)", "pane", show=False),
+        Binding("tab", "pane(1)", "pane"),
         Binding("shift+tab", "pane(-1)", "pane", show=False),
-        Binding("escape", "clear_filter", "clear filter", show=False),
+        Binding("escape", "clear_filter", "clear"),
     ]
 
     DEFAULT_CSS = """
@@ -117,7 +117,7 @@ class MainScreen(Screen[None]):
             yield ResourcesPane(id="resources")
         yield ErrorsPane(id="errors")
         yield FilterBar(placeholder="filter nodes, processes, errors", id="filter")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.ready = True
@@ -231,6 +231,9 @@ class MainScreen(Screen[None]):
             self.node_sort = NODE_SORTS[i]
             self.notify(f"nodes sorted by {self.node_sort}", timeout=2)
         self._rerender()
+
+    def action_expand(self) -> None:
+        self.query_one(NodesPane).action_expand()
 
     def action_pause(self) -> None:
         self.app.toggle_pause()  # type: ignore[attr-defined]

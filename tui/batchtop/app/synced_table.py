@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 Cells = tuple[Text, ...]
@@ -84,6 +85,9 @@ class SyncedTable(DataTable):
     """Subclasses declare COLUMNS and call `sync(rows)` with a cell for every column."""
 
     COLUMNS: tuple[Column, ...] = ()
+
+    BINDINGS = [Binding("enter", "select_cursor", "open")]
+    """Shown in the footer: enter is how a user drills in."""
 
     DEFAULT_CSS = """
     SyncedTable {
