@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from batchtop.app.app import BatchtopApp
+from batchtop.app.log_viewer_screen import read_tail
 from batchtop.app.screenshots import FIXTURES, FROZEN_CLOCK, fixture_app
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree, follow
@@ -46,6 +47,7 @@ def live_app(folder: Path, bell: bool = False, interval: float = 0.2) -> Batchto
         label=f"live {folder.name}",
         list_files=lambda: sorted(tree.tails),
         read_file=lambda rel: tree.full_path(rel).read_bytes(),
+        read_from=lambda rel, offset: read_tail(tree.full_path(rel), offset),
         bell=bell,
         interval=interval,
     )

@@ -128,6 +128,7 @@ def run_dir(args: argparse.Namespace) -> int:
 
 
 def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> int:
+    from batchtop.app.log_viewer_screen import read_tail
     from batchtop.app.main import run_tui
 
     def follower(stop: threading.Event, on_change) -> None:
@@ -141,6 +142,7 @@ def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> i
         label=label,
         list_files=lambda: sorted(tree.tails),
         read_file=lambda rel: tree.full_path(rel).read_bytes(),
+        read_from=lambda rel, offset: read_tail(tree.full_path(rel), offset),
         bell=args.bell,
     )
 

@@ -26,7 +26,7 @@ from batchtop.app.error_detail_screen import ErrorDetailScreen
 from batchtop.app.file_picker_screen import FilePickerScreen
 from batchtop.app.help_screen import HelpScreen
 from batchtop.app.liveness import Liveness, View
-from batchtop.app.log_viewer_screen import LogViewerScreen
+from batchtop.app.log_viewer_screen import LogViewerScreen, ReadFrom
 from batchtop.app.main_screen import MainScreen
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.pump import Follower, Pump
@@ -94,6 +94,7 @@ class BatchtopApp(App[None]):
         tick: float | None = 1.0,
         source_note: Callable[[], str | None] | None = None,
         refresh_source: Callable[[], None] | None = None,
+        read_from: ReadFrom | None = None,
     ) -> None:
         super().__init__()
         use_mono(self.no_color)  # NO_COLOR: alarms by weight and reverse video, not colour
@@ -105,6 +106,8 @@ class BatchtopApp(App[None]):
         self.label = label
         self.list_files = list_files
         self.read_file = read_file
+        self.read_from = read_from
+        """Reads a file from an offset (local trees): the log viewer then tails by offset."""
         self.ring_bell = bell
         self.clock = clock
         self.live = follower is not None if live is None else live
@@ -310,7 +313,7 @@ class BatchtopApp(App[None]):
         if self.read_file is None:
             self.notify("this source has no files to open", severity="warning")
             return
-        screen = LogViewerScreen(path, self.read_file, find=find)
+        screen = LogViewerScreen(path, self.read_file, find=find, read_from=self.read_from)
         if self.view is not None:
             screen.known_size = next(
                 (f.bytes_read for f in self.view.snapshot.files if f.path == path), None

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from batchtop.app.app import BatchtopApp
+from batchtop.app.log_viewer_screen import ReadFrom
 from batchtop.app.pump import Follower
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import SourceError
@@ -31,6 +32,7 @@ def run_tui(
     bell: bool = False,
     source_note: Callable[[], str | None] | None = None,
     refresh_source: Callable[[], None] | None = None,
+    read_from: ReadFrom | None = None,
 ) -> int:
     """Run the TUI until the user quits; the follower runs in a daemon thread meanwhile.
 
@@ -45,6 +47,7 @@ def run_tui(
         bell=bell,
         source_note=source_note,
         refresh_source=refresh_source,
+        read_from=read_from,
     )
     app.run()
     if app.return_code not in (None, 0):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batchtop.app.app import BatchtopApp
+from batchtop.app.log_viewer_screen import read_tail
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
 
@@ -45,6 +46,7 @@ def tree_app(folder: Path, label: str | None = None) -> BatchtopApp:
         label=label or f"fixtures/{folder.name}",
         list_files=lambda: sorted(tree.tails),
         read_file=lambda rel: tree.full_path(rel).read_bytes(),
+        read_from=lambda rel, offset: read_tail(tree.full_path(rel), offset),
         clock=lambda: FROZEN_CLOCK,
         tick=None,
     )
