@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             "give exactly one of: a job name, --dir PATH, --stream FILE, --demo "
             "(see batchtop --help)"
         )
+    if not (args.once or args.json) and not sys.stdout.isatty():
+        args.once = True  # `batchtop --dir x | less`: a full-screen app there would never end
     try:
         if args.dir is not None:
             return run_dir(args)
