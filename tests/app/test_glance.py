@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from apphelpers import screen_text
+from textual.widget import Widget
 
 from batchtop.app.app import BatchtopApp
 from batchtop.app.errors_pane import ErrorsPane
@@ -65,7 +66,7 @@ def trees(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def pane_lines(app: BatchtopApp, pane: SyncedTable) -> list[str]:
+def pane_lines(app: BatchtopApp, pane: Widget) -> list[str]:
     """The screen rows inside the pane's border."""
     region = pane.region
     rows = screen_text(app).splitlines()
@@ -226,3 +227,19 @@ async def test_progress_never_hides_its_last_line(tmp_path: Path, size: tuple[in
         assert "items 22,791 ok · 1,504 failed · of 28,578" in text
         assert "elapsed" in inside[-1] or "scheduling" in inside[-1]
         assert len(inside) == len(pane.lines(pane.content_size.width))
+
+
+async def test_resources_beyond_8_nodes_is_a_heatmap_and_a_dead_nodes_sample_is_old(trees):
+    from batchtop.app.resources_pane import ResourcesPane
+
+    app = tree_app(trees["12"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pane = app.main.query_one(ResourcesPane)
+        assert pane.body.heatmap and "cpu │ mem %" in pane.border_title
+        inside = pane_lines(app, pane)
+        dead = next(line for line in inside if line.split()[:1] == ["9"])
+        assert "·" in dead  # samples it missed
+        assert dead.count("(") == 2  # cpu and memory, both old
+        alive = next(line for line in inside if line.split()[:1] == ["0"])
+        assert "(" not in alive and "·" not in alive
