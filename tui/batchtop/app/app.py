@@ -19,15 +19,23 @@ from collections.abc import Callable, Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 
 from batchtop.app.error_detail_screen import ErrorDetailScreen
 from batchtop.app.file_picker_screen import FilePickerScreen
 from batchtop.app.help_screen import HelpScreen
+from batchtop.app.host import ShowsView
 from batchtop.app.liveness import Liveness, View
 from batchtop.app.log_viewer_screen import LogViewerScreen, ReadFrom
 from batchtop.app.main_screen import MainScreen
+from batchtop.app.messages import (
+    OpenError,
+    OpenLog,
+    OpenNode,
+    SnapshotReady,
+    SourceFailed,
+    TogglePause,
+)
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.pump import Follower, Pump
 from batchtop.app.textfmt import use_mono
@@ -36,20 +44,6 @@ from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
 
 STATE_EVERY = 5
 """Clock ticks between re-judging process states when no data arrives (idle CPU stays low)."""
-
-
-class SnapshotReady(Message):
-    """A new snapshot from the pump thread (Textual's post_message is thread-safe)."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-
-
-class SourceFailed(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class BatchtopApp(App[None]):
@@ -116,8 +110,8 @@ class BatchtopApp(App[None]):
         self.pump = Pump(
             ingestor,
             follower,
-            deliver=lambda snap: self.post_message(SnapshotReady(snap)),
-            on_error=lambda text: self.post_message(SourceFailed(text)),
+            deliver=self._deliver,
+            on_error=self._source_failed,
             interval=interval,
         )
         self.main = MainScreen(label)
@@ -170,6 +164,13 @@ class BatchtopApp(App[None]):
         """The model was fed outside a follower (tests, a reader thread): take a snapshot."""
         self.pump.poke()
 
+    def _deliver(self, snap: Snapshot) -> None:
+        """On the pump's thread: hand the snapshot to the UI thread."""
+        self.post_message(SnapshotReady(snap))
+
+    def _source_failed(self, text: str) -> None:
+        self.post_message(SourceFailed(text))
+
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self._receive(message.snapshot)
 
@@ -193,8 +194,10 @@ class BatchtopApp(App[None]):
         if self.ring_bell:
             self.bells += 1
             self.bell()
-        severity = "error" if snap.status == "Failed" else "information"
-        self.notify(f"job {snap.status.lower()}", severity=severity, timeout=10)
+        failed = snap.status == "Failed"
+        self.notify(
+            f"job {snap.status.lower()}", severity="error" if failed else "information", timeout=10
+        )
 
     def render_view(self) -> None:
         """Derive a View from the latest snapshot and show it on every screen that shows data."""
@@ -204,9 +207,8 @@ class BatchtopApp(App[None]):
         view = self.liveness.derive(snap, self.clock(), self.live)
         self.view = view
         for screen in self.screen_stack:
-            show = getattr(screen, "show_view", None)
-            if show is not None:
-                show(view)
+            if isinstance(screen, ShowsView):
+                screen.show_view(view)
         self.renders += 1
 
     def _on_tick(self) -> None:
@@ -275,6 +277,22 @@ class BatchtopApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def on_open_error(self, message: OpenError) -> None:
+        self.open_error(message.error)
+
+    def on_open_node(self, message: OpenNode) -> None:
+        self.open_node(message.node, message.process)
+
+    def on_open_log(self, message: OpenLog) -> None:
+        self.open_log(message.path, message.find)
+
+    def on_toggle_pause(self, message: TogglePause) -> None:
+        self.toggle_pause()
+
+    def source_note_text(self) -> str | None:
+        """The source's own trouble (e.g. Azure throttling), if it reports any."""
+        return self.source_note() if self.source_note is not None else None
 
     def open_error(self, error: ErrorView) -> None:
         self.push_screen(ErrorDetailScreen(error))

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from batchtop.app.liveness import View
+from batchtop.app.messages import OpenLog
 from batchtop.snapshot import ErrorView
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_stamp
@@ -113,4 +114,4 @@ class ErrorDetailScreen(Screen[None]):
             self.notify("this error has no file", severity="warning")
             return
         record = self.error.traceback or self.error.message
-        self.app.open_log(self.error.path, find=record)  # type: ignore[attr-defined]
+        self.post_message(OpenLog(self.error.path, find=record))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import textwrap
 
 from rich.text import Text
-from textual.message import Message
 
 from batchtop.app.liveness import View
+from batchtop.app.messages import ErrorsGrew
 from batchtop.app.synced_table import Cells, Column, SyncedTable
 from batchtop.app.textfmt import one_line, style
 from batchtop.errorgroups import MAX_PLACES
@@ -53,9 +53,6 @@ class ErrorsPane(SyncedTable):
         Column("message", "Error", 24, flex=True),
         Column("where", "Where", 14, drop=1),
     )
-
-    class Grew(Message):
-        """The groups need another number of rows (a wrap changed): the screen re-sizes."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -115,4 +112,4 @@ class ErrorsPane(SyncedTable):
         needed = sum(self._heights) if self._heights else 0
         if needed != self.lines_needed:
             self.lines_needed = needed
-            self.post_message(self.Grew())
+            self.post_message(ErrorsGrew())

@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import BinaryIO, cast
 
 from batchtop.app.app import BatchtopApp
 from batchtop.app.log_viewer_screen import ReadFrom
@@ -120,7 +121,8 @@ def run_tui_on_stream(ingestor: Ingestor, stream_arg: str, bell: bool = False) -
 
     def follower(stop: threading.Event, on_change: Callable[[], None]) -> None:
         try:
-            read_stream(tee, ingestor, stop=stop, on_change=on_change)  # type: ignore[arg-type]
+            # _Tee has read() and no fileno(): all read_stream asks of a binary handle
+            read_stream(cast(BinaryIO, tee), ingestor, stop=stop, on_change=on_change)
         finally:
             os.close(fd)
 

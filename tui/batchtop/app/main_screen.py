@@ -27,7 +27,9 @@ from textual.widgets import DataTable, Footer, Input
 from batchtop.app.errors_pane import SORTS as ERROR_SORTS
 from batchtop.app.errors_pane import ErrorsPane
 from batchtop.app.header_bar import HeaderBar
+from batchtop.app.host import batchtop
 from batchtop.app.liveness import View
+from batchtop.app.messages import ErrorsGrew, OpenError, OpenNode, TogglePause
 from batchtop.app.nodes_pane import SORTS as NODE_SORTS
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.progress_pane import ProgressPane
@@ -125,7 +127,7 @@ class MainScreen(Screen[None]):
         self.query_one(NodesPane).focus()
         self._rerender()
 
-    def on_errors_pane_grew(self, message: ErrorsPane.Grew) -> None:
+    def on_errors_grew(self, message: ErrorsGrew) -> None:
         self._arrange(self.size.width, self.size.height)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -150,13 +152,12 @@ class MainScreen(Screen[None]):
 
     @property
     def paused(self) -> bool:
-        return bool(getattr(self.app, "paused", False))
+        return batchtop(self).paused
 
     @property
     def source_note(self) -> str | None:
         """The source's own trouble (e.g. Azure throttling), if it reports any."""
-        note = getattr(self.app, "source_note", None)
-        return note() if callable(note) else None
+        return batchtop(self).source_note_text()
 
     def show_view(self, view: View | None) -> None:
         if not self.ready:
@@ -175,7 +176,7 @@ class MainScreen(Screen[None]):
             self.query_one(HeaderBar).show(view, self.paused, self.source_note)
 
     def _rerender(self) -> None:
-        self.show_view(getattr(self.app, "view", None))
+        self.show_view(batchtop(self).view)
 
     # ------------------------------------------------------------------ keys
     def action_pane(self, step: int) -> None:
@@ -236,7 +237,7 @@ class MainScreen(Screen[None]):
         self.query_one(NodesPane).action_expand()
 
     def action_pause(self) -> None:
-        self.app.toggle_pause()  # type: ignore[attr-defined]
+        self.post_message(TogglePause())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
@@ -244,8 +245,8 @@ class MainScreen(Screen[None]):
         if isinstance(table, ErrorsPane):
             error = table.errors.get(key or "")
             if error is not None:
-                self.app.open_error(error)  # type: ignore[attr-defined]
+                self.post_message(OpenError(error))
         elif isinstance(table, NodesPane):
             target = table.targets.get(key or "")
             if target is not None:
-                self.app.open_node(*target)  # type: ignore[attr-defined]
+                self.post_message(OpenNode(*target))
