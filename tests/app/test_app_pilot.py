@@ -333,8 +333,20 @@ async def test_no_color_is_honoured_and_states_still_read(monkeypatch):
         # what reaches the terminal goes through Textual's no-colour filter
         filters = {type(f).__name__ for f in app.get_line_filters()}
         assert filters & {"Monochrome", "NoColor"}
+        # ux-review D6: the filter turns red into a dark grey, so alarms must not rest on
+        # colour: after the filter, dead is reverse video and stale is underlined
+        styles: dict[str, list] = {"✖ dead": [], "⚠ stale": []}
+        for strip in app.screen._compositor.render_strips():
+            for line_filter in app.get_line_filters():
+                strip = strip.apply_filter(line_filter, app.screen.styles.background)
+            for seg in strip:
+                for word, found in styles.items():
+                    if word in seg.text and seg.style is not None:
+                        found.append(seg.style)
+        assert styles["✖ dead"] and all(st.reverse and st.bold for st in styles["✖ dead"])
+        assert styles["⚠ stale"] and all(st.underline and st.bold for st in styles["⚠ stale"])
     # words and glyphs carry the meaning without colour
-    assert "dead" in text and "stale" in text and "slow" in text
+    assert "✖ dead" in text and "⚠ stale" in text and "slow" in text
     bar = row_of(text, "Running █")
     assert "█" in bar and "▒" in bar
 

@@ -118,6 +118,8 @@ async def test_the_sick_node_and_the_error_show_at_a_glance(
         assert first[:3] == [dead, "✖", "dead"]
         assert nodes.border_title.startswith(f"Nodes {tree} (1 dead")
         assert_no_column_cut(app, nodes)
+        if size[0] >= 120:  # room for every column: none dropped
+            assert len(nodes.layout_columns) == len(nodes.COLUMNS)
         # the newest error: its type and key words on the main screen
         errors = app.main.query_one(ErrorsPane)
         assert_no_column_cut(app, errors)
@@ -145,8 +147,13 @@ async def test_the_worst_ten_of_100_nodes_fit_at_120x40(trees):
         assert names[:10] == worst
 
 
-async def test_no_column_is_cut_at_any_width_from_80_to_250(trees):
-    app = tree_app(trees["12"])
+@pytest.mark.parametrize("tree", ["12", "v2-failed"])
+async def test_no_column_is_cut_at_any_width_from_80_to_250(trees, tree: str):
+    """v2-failed has one-character node names and no process rows: the name column once
+    shrank to 10 cells and cut its own header to "Node / pro"."""
+    from apphelpers import fixture_app
+
+    app = tree_app(trees[tree]) if tree in trees else fixture_app(tree)
     async with app.run_test(size=(80, 40)) as pilot:
         for width in range(80, 251, 7):
             await pilot.resize_terminal(width, 40)
@@ -243,3 +250,23 @@ async def test_resources_beyond_8_nodes_is_a_heatmap_and_a_dead_nodes_sample_is_
         assert dead.count("(") == 2  # cpu and memory, both old
         alive = next(line for line in inside if line.split()[:1] == ["0"])
         assert "(" not in alive and "·" not in alive
+
+
+def test_fit_columns_drops_whole_columns_and_never_cuts_a_header():
+    from batchtop.app.synced_table import Column, fit_columns
+
+    cols = (
+        Column("name", "Node / process", 10, flex=True, most=30),
+        Column("a", "State", 7),
+        Column("b", "Batch", 6, drop=2),
+        Column("c", "CPU", 5, drop=1),
+    )
+    # short names: the flexible column still shows its whole label
+    assert fit_columns(cols, 100, flex_wanted=2)[0] == (0, 14)
+    # too narrow for all: Batch (drop=2) goes first, CPU next; State is never dropped
+    assert [i for i, _ in fit_columns(cols, 16 + 9 + 8 + 7, flex_wanted=14)] == [0, 1, 2, 3]
+    assert [i for i, _ in fit_columns(cols, 16 + 9 + 8 + 6, flex_wanted=14)] == [0, 1, 3]
+    assert [i for i, _ in fit_columns(cols, 16 + 9 + 6, flex_wanted=14)] == [0, 1]
+    # the flexible column takes the room left, up to what it wants
+    assert fit_columns(cols, 200, flex_wanted=20)[0] == (0, 20)
+    assert fit_columns(cols, 200, flex_wanted=90)[0] == (0, 30)

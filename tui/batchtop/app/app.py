@@ -68,7 +68,7 @@ class BatchtopApp(App[None]):
     """
 
     BINDINGS = [
-        Binding("q", "back_or_quit", "quit"),
+        Binding("q", "back_or_quit", "quit", show=False),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
         Binding("question_mark", "help", "help"),
         Binding("r", "refresh_source", "reload"),

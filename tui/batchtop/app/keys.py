@@ -21,7 +21,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Main screen", "s", "sort the focused pane (nodes or errors)"),
     ("Main screen", "p", "pause / resume the view (reading goes on)"),
     ("Main screen", "l", "open any log file in a tailing viewer"),
-    ("Main screen", "r", "refresh now (workspace jobs: poll Azure at once)"),
+    ("Main screen", "r", "reload: look for new data now (workspace jobs: poll Azure)"),
     ("Error detail", "o", "open the error's file, at the error"),
     ("Node detail", "enter", "open the selected log file"),
     ("Log viewer", "f", "follow the end of the file on / off"),

@@ -69,6 +69,7 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "sort"),
         Binding("p", "pause", "pause"),
         Binding("l", "app.logs", "logs"),
+        Binding("q", "app.quit", "quit"),
         Binding("tab", "pane(1)", "pane"),
         Binding("shift+tab", "pane(-1)", "pane", show=False),
         Binding("escape", "clear_filter", "clear"),

@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from batchtop.app.liveness import DEAD, STATE_RANK, NodeRow, ProcessRow, View
-from batchtop.app.synced_table import Cells, Column, SyncedTable
+from batchtop.app.synced_table import PADDING, Cells, Column, SyncedTable, fit_columns
 from batchtop.app.textfmt import age, state_text, style
 from batchtop.app.trouble import process_in_trouble, trouble, trouble_order
 from batchtop.textsafe import safe
@@ -92,8 +92,8 @@ class NodesPane(SyncedTable):
 
     def wanted_width(self) -> int:
         """Cells this pane needs to show every column whole (borders and scrollbar included)."""
-        names = max(self.COLUMNS[0].width, min(NAME_MOST, self._names_width))
-        cells = sum(c.width + 2 for c in self.COLUMNS[1:]) + names + 2
+        layout = fit_columns(self.COLUMNS, 10_000, self.flex_wanted())
+        cells = sum(width + 2 * PADDING for _, width in layout)
         return cells + 2 + self.styles.scrollbar_size_vertical
 
     def show(self, view: View, filter_text: str = "", sort: str = "trouble") -> None:

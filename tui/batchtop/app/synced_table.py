@@ -52,11 +52,14 @@ def fit_columns(columns: Sequence[Column], width: int, flex_wanted: int | None =
     less than its minimum."""
     shown = list(range(len(columns)))
 
+    def least(col: Column) -> int:
+        return max(col.width, len(col.label))  # a header is never cut either
+
     def wish(col: Column) -> int:
         if not col.flex or flex_wanted is None:
-            return col.width
+            return least(col)
         want = flex_wanted if col.most is None else min(flex_wanted, col.most)
-        return max(col.width, want)
+        return max(least(col), want)
 
     def need(indexes: list[int]) -> int:
         return sum(wish(columns[i]) + 2 * PADDING for i in indexes)
@@ -65,18 +68,18 @@ def fit_columns(columns: Sequence[Column], width: int, flex_wanted: int | None =
         if need(shown) <= width:
             break
         shown = [i for i in shown if columns[i].drop != level]
-    fixed = sum(columns[i].width + 2 * PADDING for i in shown if not columns[i].flex)
+    fixed = sum(least(columns[i]) + 2 * PADDING for i in shown if not columns[i].flex)
     out = []
     for i in shown:
         col = columns[i]
-        w = col.width
+        w = least(col)
         if col.flex:
             room = width - fixed - 2 * PADDING
             if flex_wanted is not None:
                 room = min(room, wish(col))
             elif col.most is not None:
                 room = min(room, col.most)
-            w = max(col.width, room)
+            w = max(least(col), room)
         out.append((i, w))
     return tuple(out)
 
