@@ -16,7 +16,7 @@ from pathlib import Path
 
 from batchtop import __version__
 from batchtop.ingest import Ingestor
-from batchtop.sources.local import LocalTree, SourceError, follow
+from batchtop.sources.local import LocalTree, SourceError
 from batchtop.summary import EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
 
@@ -130,23 +130,10 @@ def run_dir(args: argparse.Namespace) -> int:
 
 
 def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> int:
-    from batchtop.app.log_viewer_screen import read_tail
-    from batchtop.app.main import run_tui
+    from batchtop.app.main import run_source
+    from batchtop.app.source import LocalSource
 
-    def follower(stop: threading.Event, on_change) -> None:
-        tree.read_all(on_progress=on_change)  # the first screen shows before all history
-        on_change()
-        follow(tree, stop, on_change)
-
-    return run_tui(
-        ingestor=tree.ingestor,
-        follower=follower,
-        label=label,
-        list_files=lambda: sorted(tree.tails),
-        read_file=lambda rel: tree.full_path(rel).read_bytes(),
-        read_from=lambda rel, offset: read_tail(tree.full_path(rel), offset),
-        bell=args.bell,
-    )
+    return run_source(LocalSource(tree, label), bell=args.bell)
 
 
 def run_stream(args: argparse.Namespace) -> int:

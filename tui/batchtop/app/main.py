@@ -15,6 +15,7 @@ from typing import BinaryIO, cast
 from batchtop.app.app import BatchtopApp
 from batchtop.app.log_viewer_screen import ReadFrom
 from batchtop.app.pump import Follower
+from batchtop.app.source import Source, make_app
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import SourceError
 from batchtop.sources.stream import STREAM_PATH, read_stream
@@ -54,6 +55,15 @@ def run_tui(
     if app.return_code not in (None, 0):
         return app.return_code
     return exit_code(ingestor.snapshot())
+
+
+def run_source(source: Source, bell: bool = False) -> int:
+    """Run the TUI over `source` (built by the one factory) until the user quits."""
+    app = make_app(source, bell=bell)
+    app.run()
+    if app.return_code not in (None, 0):
+        return app.return_code
+    return exit_code(source.ingestor.snapshot())
 
 
 class _Tee:

@@ -130,12 +130,12 @@ class NodesPane(SyncedTable):
                 procs.sort(key=lambda p: STATE_RANK.get(p.state, 9) - (0.5 if p.straggler else 0))
             rows.append((f"n\0{name}", self._cached(f"n\0{name}", node)))
             targets[f"n\0{name}"] = (name, None)
-            longest = max(longest, len(safe(name, NAME_MOST)))
+            longest = max(longest, min(len(name), NAME_MOST))
             for proc in procs:
                 rkey = f"p\0{proc.view.key}"
                 rows.append((rkey, self._cached(rkey, proc)))
                 targets[rkey] = (name, proc.view.name)
-                longest = max(longest, len(safe(proc.view.name, NAME_MOST)) + 1 + 5)
+                longest = max(longest, min(len(proc.view.name) + 1 + 5, NAME_MOST))
                 shown_procs += 1
         self.targets = targets
         self._names_width = longest

@@ -112,6 +112,7 @@ class ProgressPane(Widget):
         self.add_class("pane")
         self.view: View | None = None
         self.border_title = "Progress"
+        self._lines: tuple[View | None, int, list[Text]] | None = None
 
     def show(self, view: View) -> None:
         """Repaint only when the text changed; ask for a new layout only when its height did."""
@@ -125,6 +126,16 @@ class ProgressPane(Widget):
         self.refresh(layout=before is None or len(before) != len(after))
 
     def lines(self, width: int) -> list[Text]:
+        """The pane's lines at `width` (computed once per view and width: layout, render and
+        the change check all ask)."""
+        cached = self._lines
+        if cached is not None and cached[0] is self.view and cached[1] == width:
+            return cached[2]
+        out = self._build(width)
+        self._lines = (self.view, width, out)
+        return out
+
+    def _build(self, width: int) -> list[Text]:
         view = self.view
         if view is None:
             return [Text("reading the logs…", style="dim")]

@@ -113,6 +113,7 @@ class ResourcesBody(Widget):
         super().__init__(**kwargs)
         self.nodes: tuple[NodeRow, ...] = ()
         self.empty_note = NO_SAMPLES
+        self._lines: tuple[tuple[NodeRow, ...], str, int, list[Text]] | None = None
 
     def metrics(self) -> list[tuple[str, str, tuple[str, ...]]]:
         present = []
@@ -126,6 +127,20 @@ class ResourcesBody(Widget):
         return len(self.nodes) > SPARK_NODES
 
     def lines(self, width: int) -> list[Text]:
+        """The lines at `width`, computed once per set of nodes and width."""
+        cached = self._lines
+        if (
+            cached is not None
+            and cached[0] is self.nodes
+            and cached[1] == self.empty_note
+            and cached[2] == width
+        ):
+            return cached[3]
+        out = self._build(width)
+        self._lines = (self.nodes, self.empty_note, width, out)
+        return out
+
+    def _build(self, width: int) -> list[Text]:
         if not self.nodes:
             return [Text(self.empty_note, style="dim")]
         metrics = self.metrics()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batchtop.app.app import BatchtopApp
-from batchtop.app.log_viewer_screen import read_tail
+from batchtop.app.source import LocalSource, make_app
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
 
@@ -36,20 +36,9 @@ FIXTURES = _repo_folder("fixtures")
 
 def tree_app(folder: Path, label: str | None = None) -> BatchtopApp:
     """An app over a whole tree, read once, frozen clock: deterministic frames."""
-    ingestor = Ingestor()
-    tree = LocalTree.open(folder, ingestor)
-    tree.read_all()
-    ingestor.flush(final=True)
-    return BatchtopApp(
-        ingestor,
-        follower=None,
-        label=label or f"fixtures/{folder.name}",
-        list_files=lambda: sorted(tree.tails),
-        read_file=lambda rel: tree.full_path(rel).read_bytes(),
-        read_from=lambda rel, offset: read_tail(tree.full_path(rel), offset),
-        clock=lambda: FROZEN_CLOCK,
-        tick=None,
-    )
+    tree = LocalTree.open(folder, Ingestor())
+    source = LocalSource(tree, label or f"fixtures/{folder.name}", live=False)
+    return make_app(source, clock=lambda: FROZEN_CLOCK, tick=None)
 
 
 def fixture_app(name: str) -> BatchtopApp:

@@ -85,9 +85,21 @@ def node_rank(node: NodeRow, failing: set[str]) -> int:
     return rank
 
 
+_ORDER: list[tuple[tuple[NodeRow, ...], list[NodeRow]]] = []
+"""The last order computed: the header, Nodes and Resources ask for the same frame's order."""
+
+
 def trouble_order(nodes: tuple[NodeRow, ...]) -> list[NodeRow]:
     """Worst first; within a rank the longest silent (dead, stale) or most failed first, else
     the snapshot's own (natural) order, so a healthy job keeps its familiar order."""
+    if _ORDER and _ORDER[0][0] is nodes:
+        return list(_ORDER[0][1])
+    order = _trouble_order(nodes)
+    _ORDER[:] = [(nodes, order)]
+    return list(order)
+
+
+def _trouble_order(nodes: tuple[NodeRow, ...]) -> list[NodeRow]:
     failing = failing_nodes(nodes)
 
     def key(item: tuple[int, NodeRow]) -> tuple[int, float, int]:
