@@ -21,6 +21,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
@@ -64,6 +65,11 @@ class FilterBar(Input):
 
 
 class MainScreen(Screen[None]):
+    filter_text: reactive[str] = reactive("", init=False)
+    """What `/` typed; a change repaints the panes (watch below)."""
+    node_sort: reactive[str] = reactive(NODE_SORTS[0], init=False)
+    error_sort: reactive[str] = reactive(ERROR_SORTS[0], init=False)
+
     BINDINGS = [
         Binding("slash", "filter", "filter"),
         Binding("s", "sort", "sort"),
@@ -106,9 +112,6 @@ class MainScreen(Screen[None]):
     def __init__(self, label: str) -> None:
         super().__init__()
         self.label = label
-        self.filter_text = ""
-        self.node_sort = NODE_SORTS[0]
-        self.error_sort = ERROR_SORTS[0]
         self.ready = False
         """Set once composed: the app may hand over a View before that."""
 
@@ -176,6 +179,15 @@ class MainScreen(Screen[None]):
         if self.ready:
             self.query_one(HeaderBar).show(view, self.paused, self.source_note)
 
+    def watch_filter_text(self) -> None:
+        self._rerender()
+
+    def watch_node_sort(self) -> None:
+        self._rerender()
+
+    def watch_error_sort(self) -> None:
+        self._rerender()
+
     def _rerender(self) -> None:
         self.show_view(batchtop(self).view)
 
@@ -205,7 +217,6 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self._rerender()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -232,7 +243,6 @@ class MainScreen(Screen[None]):
             i = (NODE_SORTS.index(self.node_sort) + 1) % len(NODE_SORTS)
             self.node_sort = NODE_SORTS[i]
             self.notify(f"nodes sorted by {self.node_sort}", timeout=2)
-        self._rerender()
 
     def action_expand(self) -> None:
         self.query_one(NodesPane).action_expand()
