@@ -114,7 +114,7 @@ async def test_the_footer_shows_enter_tab_r_and_esc_at_80_columns():
     """ux-review D13: the footer showed only / s p l q ?; drilling in was undiscoverable."""
     app = fixture_app("v2-running")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[-1].strip() != "")
         footer = screen_text(app).splitlines()[-1]
         for shown in ("⏎ open", "tab pane", "r reload", "esc clear", "q quit", "? help"):
             assert shown in footer

@@ -120,7 +120,11 @@ def process_in_trouble(proc: ProcessRow) -> bool:
 
 
 def trouble(view: View) -> Trouble:
-    nodes = view.nodes
+    return count_trouble(view.nodes)
+
+
+def count_trouble(nodes: tuple[NodeRow, ...]) -> Trouble:
+    """How many nodes of each kind of trouble, and the one to name (the longest silent)."""
     failing = failing_nodes(nodes)
     dead = [n for n in nodes if n.state == DEAD]
     stale = [n for n in nodes if n.state == STALE]
