@@ -270,3 +270,18 @@ def test_fit_columns_drops_whole_columns_and_never_cuts_a_header():
     # the flexible column takes the room left, up to what it wants
     assert fit_columns(cols, 200, flex_wanted=20)[0] == (0, 20)
     assert fit_columns(cols, 200, flex_wanted=90)[0] == (0, 30)
+
+
+def test_a_finished_job_says_ended_and_no_frozen_age():
+    """ux-review D5: after the job completed the header kept "(0s ago)" for good."""
+    import dataclasses
+
+    from batchtop.app.header_bar import HeaderBar
+    from batchtop.app.screenshots import fixture_app
+
+    app = fixture_app("v2-completed")
+    snap = app.ingestor.snapshot()
+    view = app.liveness.derive(snap, 0.0, True)
+    view = dataclasses.replace(view, data_age=20.0)
+    text = HeaderBar("x").build(view, False).plain
+    assert "│ ended 2023-05-17 00:03:13Z" in text and "ago" not in text

@@ -93,8 +93,13 @@ class HeaderBar(Widget):
         out.append(safe(self.label, 50), style="italic")
         out.append(" │ ")
         newest = format_stamp(snap.data_time)
-        out.append("newest " + (newest.replace("T", " ") if newest else "-"))
-        if view is not None and view.live and view.data_age is not None and not view.data_stale:
+        # a finished job's last line is its end, and "n s ago" would freeze there (no ticks)
+        out.append(
+            ("ended " if snap.finished else "newest ")
+            + (newest.replace("T", " ") if newest else "-")
+        )
+        live = view is not None and view.live and not snap.finished
+        if live and view is not None and view.data_age is not None and not view.data_stale:
             out.append(f" ({age(view.data_age)} ago)", style="dim")
         return out
 
