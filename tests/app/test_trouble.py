@@ -51,7 +51,7 @@ def test_order_is_dead_stale_failing_slow_working_ended_and_counts_say_so():
         *(node(f"w{i}") for i in range(8)),
     )
     order = [n.view.name for n in trouble_order(nodes)]
-    assert order[:5] == ["g", "f", "e", "d", "c"]  # longest silent first within a rank
+    assert order[:5] == ["g", "e", "f", "d", "c"]  # natural order within a rank: rows stay put
     assert order[5:] == ["b", *(f"w{i}" for i in range(8)), "a"]  # healthy: natural order
     found = count_trouble(nodes)
     assert (found.dead, found.stale, found.failing, found.slow) == (1, 2, 1, 1)

@@ -21,6 +21,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.scalar import Scalar, Unit
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
@@ -44,6 +45,11 @@ RESOURCES_MIN = 40
 """Columns Resources keeps beside Nodes on a wide screen (Nodes drops columns before that)."""
 ERRORS_SHARE = 3
 """Errors takes at most 1/ERRORS_SHARE of the screen's rows."""
+
+
+def _cells(scalar: Scalar | None) -> float | None:
+    """A width or height in cells (None when unset or in another unit)."""
+    return scalar.value if scalar is not None and scalar.unit == Unit.CELLS else None
 
 
 class FilterBar(Input):
@@ -148,11 +154,17 @@ class MainScreen(Screen[None]):
         nodes = self.query_one(NodesPane)
         if wide:
             want = nodes.wanted_width()
-            nodes.styles.width = min(want, width - RESOURCES_MIN)
+            # set only on change: a style change asks for a new layout, which repaints every
+            # pane, and this runs on every frame
+            cells = min(want, width - RESOURCES_MIN)
+            if _cells(nodes.styles.width) != cells:
+                nodes.styles.width = cells
         errors = self.query_one(ErrorsPane)
         # header + the table's own header + borders; at least 2 groups, at most a share
         rows = errors.lines_needed + 3
-        errors.styles.height = max(5, min(rows, height // ERRORS_SHARE))
+        cells = max(5, min(rows, height // ERRORS_SHARE))
+        if _cells(errors.styles.height) != cells:
+            errors.styles.height = cells
 
     @property
     def paused(self) -> bool:

@@ -90,8 +90,9 @@ _ORDER: list[tuple[tuple[NodeRow, ...], list[NodeRow]]] = []
 
 
 def trouble_order(nodes: tuple[NodeRow, ...]) -> list[NodeRow]:
-    """Worst first; within a rank the longest silent (dead, stale) or most failed first, else
-    the snapshot's own (natural) order, so a healthy job keeps its familiar order."""
+    """Worst first; within a rank the snapshot's own (natural) order. Rows move only when a
+    node changes rank: ordering by silence would reshuffle them every second, making them
+    hard to read and forcing the table to be rebuilt (and repainted) on every tick."""
     if _ORDER and _ORDER[0][0] is nodes:
         return list(_ORDER[0][1])
     order = _trouble_order(nodes)
@@ -101,17 +102,8 @@ def trouble_order(nodes: tuple[NodeRow, ...]) -> list[NodeRow]:
 
 def _trouble_order(nodes: tuple[NodeRow, ...]) -> list[NodeRow]:
     failing = failing_nodes(nodes)
-
-    def key(item: tuple[int, NodeRow]) -> tuple[int, float, int]:
-        index, node = item
-        rank = node_rank(node, failing)
-        if rank in (RANK_DEAD, RANK_STALE):
-            return rank, -(node.silence or 0.0), index
-        if rank == RANK_FAILING:
-            return rank, -float(node.failed), index
-        return rank, 0.0, index
-
-    return [node for _, node in sorted(enumerate(nodes), key=key)]
+    ranked = sorted(enumerate(nodes), key=lambda item: (node_rank(item[1], failing), item[0]))
+    return [node for _, node in ranked]
 
 
 def process_in_trouble(proc: ProcessRow) -> bool:
