@@ -19,7 +19,7 @@ from pathlib import Path
 from batchtop import __version__
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
-from batchtop.sources.local import LocalTree, SourceError, check_job_tree, follow
+from batchtop.sources.local import LocalTree, SourceError, check_job_tree
 from batchtop.summary import EXIT_CODES_HELP, EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
 from batchtop.timeline import RecordingState
@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             "give exactly one of: a job name, --dir PATH, --stream FILE, --demo "
             "(see batchtop --help)"
         )
+    if not (args.once or args.json) and not sys.stdout.isatty():
+        args.once = True  # `batchtop --dir x | less`: a full-screen app there would never end
     try:
         if args.dir is not None:
             return run_dir(args)
@@ -180,21 +182,10 @@ def run_dir(args: argparse.Namespace) -> int:
 
 
 def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> int:
-    from batchtop.app.main import run_tui
+    from batchtop.app.main import run_source
+    from batchtop.app.source import LocalSource
 
-    def follower(stop: threading.Event, on_change) -> None:
-        tree.read_all(on_progress=on_change)  # the first screen shows before all history
-        on_change()
-        follow(tree, stop, on_change)
-
-    return run_tui(
-        ingestor=tree.ingestor,
-        follower=follower,
-        label=label,
-        list_files=lambda: sorted(tree.tails),
-        read_file=lambda rel: tree.full_path(rel).read_bytes(),
-        bell=args.bell,
-    )
+    return run_source(LocalSource(tree, label), bell=args.bell)
 
 
 def run_stream(args: argparse.Namespace) -> int:
