@@ -50,6 +50,14 @@ def test_summary_matches_ground_truth(tree, capsys):
         if node["processes"]
     }
     assert procs == expected.get("nodes", {})
+    states = {
+        node["name"]: {
+            "state": node["state"],
+            "processes": {p["name"]: p["state"] for p in node["processes"]},
+        }
+        for node in got["nodes"]
+    }
+    assert states == expected["node_states"]
     groups = {e["signature"]: e["count"] for e in got["errors"]}
     if expected["verdict"] is not None:
         # The master role's own failure line is an ERROR line of master_role.txt and shows as

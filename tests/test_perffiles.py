@@ -179,7 +179,9 @@ def test_blank_process_and_disk_csvs_are_read_as_such_and_give_nothing(content):
         PROCS: "process_usage_csv",
         DISK: "disk_usage_csv",
     }
-    assert snap.nodes == ()
+    # the path names node 0 (registry.place), but the files say nothing about it
+    (node,) = snap.nodes
+    assert (node.processes, node.process_usage, node.disks, node.last_seen) == ((), (), (), None)
     assert next(f for f in snap.files if f.path == PROCS).unparsed == 0
 
 
@@ -354,5 +356,5 @@ def test_json_and_text_report_show_cpu_memory_and_disk(tmp_path, capsys):
     assert node["ps_at"] == "2022-11-16T10:05:00Z"
     main(["--dir", str(tmp_path), "--once"])
     text = capsys.readouterr().out
-    assert "process000:0/0(cpu 97% mem 63%)" in text
+    assert "process000 idle 0/0(cpu 97% mem 63%)" in text
     assert "disk 77% /dev/sdb1" in text

@@ -151,7 +151,7 @@ def test_json_shows_the_kill_on_the_process(tmp_path, capsys):
     assert proc["exit_at"] == "2021-04-13T03:25:50Z"
     assert data["errors"][0]["message"] == OOM_HEAD
     main(["--dir", str(tmp_path), "--once"])
-    assert "process001:0/0[killed (OOM?) x1, dead]" in capsys.readouterr().out
+    assert "process001 dead 0/0[killed (OOM?) x1, dead]" in capsys.readouterr().out
 
 
 def test_the_kill_line_is_not_a_sign_of_life_of_the_killed_process():

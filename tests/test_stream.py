@@ -59,7 +59,7 @@ def test_a_completed_pipeline_stream_ends_with_outcome_unknown_not_completed():
     assert snap.job_name == "placid_pot_bdcyntnkvn"
     assert snap.job_url.startswith("https://ml.azure.com/runs/placid_pot_bdcyntnkvn?wsid=")
     assert snap.status == ENDED_UNKNOWN
-    assert exit_code(snap) == EXIT_OUTCOME_UNKNOWN == 4
+    assert exit_code(snap) == EXIT_OUTCOME_UNKNOWN == 6
     assert snap.finished
     assert lines_of(ingestor, "logs/azureml/executionlogs.txt") == 5  # R2's five lines, no more
 
@@ -259,7 +259,7 @@ def test_an_empty_stream_ended_with_outcome_unknown(tmp_path):
 @pytest.mark.parametrize(
     ("name", "code", "status"),
     [
-        ("pipeline-completed.stream", 4, ENDED_UNKNOWN),
+        ("pipeline-completed.stream", 6, ENDED_UNKNOWN),
         ("pipeline-failed.stream", 1, "Failed"),
         ("command-failed-merged-stderr.stream", 1, "Failed"),
         ("v1-pipeline-finished.stream", 0, "Finished"),

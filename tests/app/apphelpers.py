@@ -4,14 +4,14 @@ the text the screen shows (what a user would read), so assertions are about the 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from batchtop.app.app import BatchtopApp
 from batchtop.app.screenshots import FIXTURES, FROZEN_CLOCK, fixture_app
+from batchtop.app.source import LocalSource, make_app
 from batchtop.ingest import Ingestor
-from batchtop.sources.local import LocalTree, follow
+from batchtop.sources.local import LocalTree
 
 
 def screen_text(app: BatchtopApp) -> str:
@@ -32,23 +32,8 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 8.0) -
 
 def live_app(folder: Path, bell: bool = False, interval: float = 0.2) -> BatchtopApp:
     """An app following `folder` with the real local source (watchfiles) in a thread."""
-    ingestor = Ingestor()
-    tree = LocalTree(folder=folder, ingestor=ingestor)
-
-    def follower(stop: threading.Event, on_change) -> None:
-        tree.read_all()
-        on_change()
-        follow(tree, stop, on_change)
-
-    return BatchtopApp(
-        ingestor,
-        follower=follower,
-        label=f"live {folder.name}",
-        list_files=lambda: sorted(tree.tails),
-        read_file=lambda rel: tree.full_path(rel).read_bytes(),
-        bell=bell,
-        interval=interval,
-    )
+    tree = LocalTree(folder=folder, ingestor=Ingestor())
+    return make_app(LocalSource(tree, f"live {folder.name}"), bell=bell, interval=interval)
 
 
 __all__ = ["FIXTURES", "FROZEN_CLOCK", "fixture_app", "live_app", "screen_text", "wait_for"]

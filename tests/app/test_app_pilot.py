@@ -9,7 +9,7 @@ from batchtop.app.error_detail_screen import ErrorDetailScreen
 from batchtop.app.errors_pane import ErrorsPane
 from batchtop.app.file_picker_screen import FilePickerScreen
 from batchtop.app.help_screen import HelpScreen
-from batchtop.app.keys import KEYS
+from batchtop.app.keys import KEYS, LEGEND
 from batchtop.app.log_viewer_screen import LogViewerScreen
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.nodes_pane import NodesPane
@@ -42,18 +42,31 @@ async def test_main_screen_shows_the_running_job():
         assert "newest 2023-05-16 22:01:49Z" in header
         assert "72/120" in text and "60.0%" in text
         assert "63 ok" in text and "9 failed" in text and "0 retried" in text
-        assert "299 ok 42 failed of 578" in text
+        assert "items 299 ok · 42 failed · of 578" in text
         assert "rate 46.5/min" in text and "eta 00:01:01" in text and "elapsed 00:01:49" in text
-        # nodes and processes: counts, current mini-batch, state
-        assert cells(row_of(text, "0 "))[:4] == ["0", "working", "39", "4"]
-        proc = row_of(text, "process000           working      20")
-        assert cells(proc)[4] == "76"  # current mini-batch
-        assert "dead" in row_of(text, "2 ")
+        # nodes, worst first, one row each; only processes in trouble get a row of their own
         nodes = app.main.query_one(NodesPane)
-        assert len(nodes.row_keys) == 3 + 6
+        assert nodes.row_keys == (
+            "n\x002",
+            "n\x001",
+            "p\x001/process000",
+            "p\x001/process001",
+            "n\x000",
+        )
+        assert cells(row_of(text, "0 "))[:4] == ["0", "working", "39", "4"]
+        assert cells(row_of(text, "2 "))[:3] == ["2", "✖", "dead"]
         # node 1: a process silent past the threshold is stale, the slow one a straggler
-        assert "stale" in row_of(text, "1 ")
+        assert cells(row_of(text, "1 "))[:3] == ["1", "⚠", "stale"]
         assert "slow" in row_of(text, "process001 slow")
+        # right unfolds a node into all its processes, with the current mini-batch
+        nodes.move_cursor(row=nodes.row_keys.index("n\x000"))
+        await pilot.press("right")
+        await pilot.pause()
+        proc = [r for r in screen_text(app).splitlines() if "process000" in r and "working" in r]
+        assert cells(proc[0])[:5] == ["process000", "working", "20", "2", "76"]  # 76: current
+        assert len(nodes.row_keys) == 5 + 2
+        await pilot.press("left")
+        assert len(nodes.row_keys) == 5
         # errors newest first, with counts and where
         errors = app.main.query_one(ErrorsPane)
         assert errors.row_keys and len(errors.row_keys) == len(app.view.snapshot.errors)
@@ -71,7 +84,8 @@ async def test_failed_job_shows_the_verdict_and_red_bar():
         verdict = "verdict The number of failed items is 45, which exceeds error threshold 40."
         pane = app.main.query_one(ProgressPane)
         shown = [line.plain for line in pane.lines(pane.content_size.width)]
-        assert " ".join(shown[3:]) == verdict  # wrapped to the pane, never cut
+        end = next(i for i, line in enumerate(shown) if line.startswith("mini-batches"))
+        assert " ".join(shown[1:end]) == verdict  # under the bar, wrapped to the pane, never cut
         assert all(line in text for line in shown)
         bar = row_of(text, "Failed █")
         assert "█" in bar and "▒" in bar and "─" in bar  # ok, failed, to do: distinct glyphs
@@ -84,12 +98,65 @@ async def test_help_lists_every_key_and_esc_closes():
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = screen_text(app)
-        for _, key, what in KEYS:
+        text = ""
+        for _ in range(6):  # keys, then the legend below them
+            text += screen_text(app)
+            await pilot.press("pagedown")
+            await pilot.pause()
+        for _, key, what in KEYS + LEGEND:
             assert key in text and what in text
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.main
+
+
+async def test_the_footer_shows_enter_tab_r_and_esc_at_80_columns():
+    """ux-review D13: the footer showed only / s p l q ?; drilling in was undiscoverable."""
+    app = fixture_app("v2-running")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[-1].strip() != "")
+        footer = screen_text(app).splitlines()[-1]
+        for shown in ("⏎ open", "tab pane", "r reload", "esc clear", "q quit", "? help"):
+            assert shown in footer
+
+
+def test_every_key_in_a_footer_is_in_the_help():
+    """The help screen is a table written by hand: prove it names every key a footer shows."""
+    from batchtop.app.app import BatchtopApp
+    from batchtop.app.error_detail_screen import ErrorDetailScreen
+    from batchtop.app.main_screen import MainScreen
+    from batchtop.app.synced_table import SyncedTable
+
+    names = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
+    helped = " ".join(key for _, key, _ in KEYS)
+    for owner in (BatchtopApp, MainScreen, SyncedTable, ErrorDetailScreen, LogViewerScreen):
+        for binding in owner.BINDINGS:
+            if binding.show:
+                for key in binding.key.split(","):
+                    assert names.get(key, key) in helped, (owner.__name__, key)
+
+
+async def test_ctrl_c_quits_and_q_in_a_viewer_goes_back():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # the worst node's detail
+        await pilot.pause()
+        assert isinstance(app.screen, NodeDetailScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is app.main and app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_the_command_palette_offers_batchtops_actions():
+    app = fixture_app("v2-running")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.main)}
+        assert {"Pause / resume", "Open a log file", "Filter", "Sort", "Help"} <= titles
+        assert any("theme" in t.lower() for t in titles)  # Textual's themes
 
 
 async def test_q_quits():
@@ -124,7 +191,7 @@ async def test_filter_narrows_nodes_and_errors_and_esc_clears():
         await pilot.pause()
         nodes = app.main.query_one(NodesPane)
         procs = [k for k in nodes.row_keys if k.startswith("p")]
-        assert procs == ["p\x000/process001", "p\x001/process001", "p\x002/process001"]
+        assert sorted(procs) == ["p\x000/process001", "p\x001/process001", "p\x002/process001"]
         assert "filter “s001”: 3 shown" in screen_text(app)
         await pilot.press("enter")  # keeps the filter, back to the table
         assert isinstance(app.focused, NodesPane)
@@ -132,7 +199,7 @@ async def test_filter_narrows_nodes_and_errors_and_esc_clears():
         await pilot.press("slash")
         await pilot.press("escape")
         await pilot.pause()
-        assert len(nodes.row_keys) == 9
+        assert len(nodes.row_keys) == 5  # 3 nodes, 2 processes in trouble
         # errors are filtered by message too
         await pilot.press("slash", *"keye")
         await pilot.pause()
@@ -146,11 +213,13 @@ async def test_s_sorts_nodes_then_errors():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         nodes = app.main.query_one(NodesPane)
-        assert nodes.row_keys[0] == "n\x000"
-        await pilot.press("s")  # state: worst first
+        assert nodes.row_keys[0] == "n\x002"  # trouble first: the dead node
+        await pilot.press("s")  # name: the snapshot's natural order
         await pilot.pause()
-        assert nodes.row_keys[0] == "n\x002"  # the dead node
-        assert "sort state" in screen_text(app)
+        assert [k for k in nodes.row_keys if k.startswith("n")] == ["n\x000", "n\x001", "n\x002"]
+        assert "sort name" in screen_text(app)
+        await pilot.press("s")  # state: worst first
+        assert nodes.row_keys[0] == "n\x002"
         await pilot.press("s")  # done: most first
         assert nodes.row_keys[0] == "n\x000"
         await pilot.press("tab", "s")  # errors by count
@@ -163,7 +232,7 @@ async def test_s_sorts_nodes_then_errors():
 async def test_enter_on_a_process_opens_its_node_and_its_files():
     app = fixture_app("v2-running")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "down", "down", "down", "down")  # node 1, process001
+        await pilot.press("down", "down", "down")  # dead 2, stale 1, its process000, process001
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, NodeDetailScreen)
@@ -235,7 +304,7 @@ async def test_resize_reflows_between_narrow_and_wide():
     app = fixture_app("v2-running")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert app.main.has_class("-narrow")
+        assert app.main.has_class("-stacked")
         narrow_bar = row_of(screen_text(app), "Running ")
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
@@ -264,8 +333,20 @@ async def test_no_color_is_honoured_and_states_still_read(monkeypatch):
         # what reaches the terminal goes through Textual's no-colour filter
         filters = {type(f).__name__ for f in app.get_line_filters()}
         assert filters & {"Monochrome", "NoColor"}
+        # ux-review D6: the filter turns red into a dark grey, so alarms must not rest on
+        # colour: after the filter, dead is reverse video and stale is underlined
+        styles: dict[str, list] = {"✖ dead": [], "⚠ stale": []}
+        for strip in app.screen._compositor.render_strips():
+            for line_filter in app.get_line_filters():
+                strip = strip.apply_filter(line_filter, app.screen.styles.background)
+            for seg in strip:
+                for word, found in styles.items():
+                    if word in seg.text and seg.style is not None:
+                        found.append(seg.style)
+        assert styles["✖ dead"] and all(st.reverse and st.bold for st in styles["✖ dead"])
+        assert styles["⚠ stale"] and all(st.underline and st.bold for st in styles["⚠ stale"])
     # words and glyphs carry the meaning without colour
-    assert "dead" in text and "stale" in text and "slow" in text
+    assert "✖ dead" in text and "⚠ stale" in text and "slow" in text
     bar = row_of(text, "Running █")
     assert "█" in bar and "▒" in bar
 
@@ -305,6 +386,7 @@ async def test_100_nodes_x_32_processes_update_cells_not_rows():
             return dataclasses.replace(base, nodes=nodes, version=version)
 
         nodes = app.main.query_one(NodesPane)
+        nodes.expanded = {f"10.0.{n // 250}.{n % 250}" for n in range(100)}  # every process
         liveness = Liveness()
         view = liveness.derive(big(1000, 0), 0.0, False)
         nodes.show(view)

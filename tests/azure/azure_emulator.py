@@ -86,6 +86,8 @@ class EmulatorState:
     workspace: str = "ws-batch"
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    run_times: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """Run-history times of top-level jobs (ARM jobs carry no start/end time)."""
     datastores: dict[str, dict[str, Any]] = field(default_factory=dict)
     secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: dict[str, deque[Fault]] = field(default_factory=lambda: defaultdict(deque))
@@ -196,6 +198,7 @@ class ControlPlaneEmulator:
     def add_job(self, name: str, *, job_type: str = "Pipeline", status: str = "Running",
                 compute: str | None = "cpu-cluster", children: list[dict[str, Any]] | None = None,
                 tags: dict[str, str] | None = None, created: str = "2024-05-16T22:00:00Z",
+                started: str | None = None,
                 ) -> None:
         """Register an ARM job (parent) and, optionally, its run-history children."""
         ws_id = self.ws_id
@@ -225,13 +228,20 @@ class ControlPlaneEmulator:
             "systemData": {"createdAt": created, "createdBy": "someone"},
         }
         self.state.children[name] = children or []
+        self.state.run_times[name] = {"createdUtc": created, "startTimeUtc": started}
 
     @staticmethod
     def run(run_id: str, *, status: str = "Running", run_type: str = "azureml.StepRun",
             display: str | None = None, compute: str | None = "cpu-cluster",
-            step_type: str = "parallel", created: str = "2024-05-16T22:00:30Z",
+            created: str = "2024-05-16T22:00:30Z", started: str | None = None,
+            ended: str | None = None, properties: dict[str, str] | None = None,
             ) -> dict[str, Any]:
-        """A run-history Run record as `runs/{id}/children` returns it."""
+        """A run-history Run record as `runs/{id}/children` and `runs/{id}` return it.
+
+        Properties are only what a test passes: the keys public v1 step runs are known to carry
+        (`azureml.nodeid`, `azureml.runsource`, `StepType`, `azureml.isreused`...) are set by
+        the scenario that needs them, never invented for every child.
+        """
         return {
             "runId": run_id,
             "runUuid": "11111111-2222-3333-4444-555555555555",
@@ -239,14 +249,66 @@ class ControlPlaneEmulator:
             "status": status,
             "runType": run_type,
             "experimentId": "exp-id",
-            "startTimeUtc": "2024-05-16T22:01:02Z",
+            "startTimeUtc": started,
+            "endTimeUtc": ended,
             "createdUtc": created,
             "tags": {"azureml.nodeid": "abc", "mlflow.source.type": "JOB"},
-            "properties": {"StepType": "PythonScriptStep" if step_type != "parallel"
-                           else "ParallelRunStep", "azureml.runsource": "azureml.StepRun"},
+            "properties": {"azureml.runsource": "azureml.StepRun", **(properties or {})},
             "compute": {"target": compute, "targetType": "AmlCompute"} if compute else None,
             "services": {},
         }
+
+    # -- run history (children readable the way the service serves them) ----------------------
+
+    def find_run(self, run_id: str) -> dict[str, Any] | None:
+        """The run-history record of a pipeline child, or one built from a top-level job."""
+        for kids in self.state.children.values():
+            for kid in kids:
+                if kid["runId"] == run_id:
+                    return kid
+        job = self.state.jobs.get(run_id)
+        if job is None:
+            return None
+        props = job["properties"]
+        times = self.state.run_times.get(run_id, {})
+        return {
+            "runId": run_id,
+            "displayName": props.get("displayName"),
+            "status": props.get("status"),
+            "runType": "azureml.PipelineRun" if props.get("jobType") == "Pipeline" else None,
+            "createdUtc": times.get("createdUtc"),
+            "startTimeUtc": times.get("startTimeUtc"),
+            "endTimeUtc": times.get("endTimeUtc"),
+            "properties": {},
+            "tags": {},
+        }
+
+    def add_child(self, parent: str, run: dict[str, Any]) -> None:
+        """A step appears under a parent while it is followed (run history lists it next)."""
+        with self._lock:
+            self.state.children.setdefault(parent, []).append(run)
+
+    def set_status(self, run_id: str, status: str, *, started: str | None = None,
+                   ended: str | None = None) -> None:
+        """The service's status of a job or child changes (as run history will then say)."""
+        with self._lock:
+            job = self.state.jobs.get(run_id)
+            if job is not None:
+                job["properties"]["status"] = status
+                times = self.state.run_times.setdefault(run_id, {})
+                if started:
+                    times["startTimeUtc"] = started
+                if ended:
+                    times["endTimeUtc"] = ended
+                return
+            run = self.find_run(run_id)
+            if run is None:
+                raise KeyError(run_id)
+            run["status"] = status
+            if started:
+                run["startTimeUtc"] = started
+            if ended:
+                run["endTimeUtc"] = ended
 
 
 def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
@@ -364,6 +426,14 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
             if not self._ws_matches(args):
                 return
             job = emu.state.jobs.get(args["name"])
+            if job is None and emu.find_run(args["name"]) is not None:
+                # A pipeline child through ARM: the SDK's `_is_pipeline_child_job` tests for
+                # `properties is None` and then reads the run from run history instead.
+                self._send(200, {"id": emu.arm_id("jobs", args["name"]),
+                                 "name": args["name"],
+                                 "type": "Microsoft.MachineLearningServices/workspaces/jobs",
+                                 "properties": None})
+                return
             if job is None:
                 self._error(404, "UserError", f"Job {args['name']} not found.")
                 return
@@ -376,10 +446,36 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
 
         def _r_children(self, args: dict, q: dict, body: bytes) -> None:
             kids = emu.state.children.get(args["name"])
+            if kids is None and emu.find_run(args["name"]) is not None:
+                kids = []  # a run without children (a step, not a sub-pipeline)
             if kids is None:
                 self._error(404, "UserError", f"Run {args['name']} not found.")
                 return
             self._send(200, {"value": kids, "continuationToken": None, "nextLink": None})
+
+        def _r_run(self, args: dict, q: dict, body: bytes) -> None:
+            run = emu.find_run(args["name"])
+            if run is None:
+                self._error(404, "UserError", f"Run {args['name']} not found.")
+                return
+            self._send(200, run)
+
+        def _r_run_details(self, args: dict, q: dict, body: bytes) -> None:
+            run = emu.find_run(args["name"])
+            if run is None:
+                self._error(404, "UserError", f"Run {args['name']} not found.")
+                return
+            self._send(200, {
+                "runId": run["runId"],
+                "status": run.get("status"),
+                "createdTimeUtc": run.get("createdUtc"),
+                "startTimeUtc": run.get("startTimeUtc"),
+                "endTimeUtc": run.get("endTimeUtc"),
+                "properties": run.get("properties") or {},
+                "tags": run.get("tags") or {},
+                "target": (run.get("compute") or {}).get("target"),
+                "logFiles": {},
+            })
 
         def _r_datastore(self, args: dict, q: dict, body: bytes) -> None:
             if not self._ws_matches(args):
@@ -438,10 +534,13 @@ def _route(method: str, path: str) -> tuple[str, dict[str, str]]:
         return "discovery", {}
     if path.startswith("/history/v1.0"):
         m = WS_PATH.match(path[len("/history/v1.0"):])
-        if m and m["rest"] and m["rest"].startswith("/runs/") and m["rest"].endswith("/children"):
+        parts = [p for p in ((m["rest"] or "") if m else "").split("/") if p]
+        if m and len(parts) in (2, 3) and parts[0] == "runs":
             args = m.groupdict()
-            args["name"] = m["rest"].split("/")[2]
-            return "children", args
+            args["name"] = parts[1]
+            kind = {2: "run", 3: {"children": "children", "details": "run_details"}
+                    .get(parts[2], "unknown") if len(parts) == 3 else "unknown"}[len(parts)]
+            return kind, args
         return "unknown", {}
     m = WS_PATH.match(path)
     if not m:

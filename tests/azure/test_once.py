@@ -4,6 +4,7 @@ tree; job/step selection; exit codes; `--save` mirror and resume."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -27,12 +28,14 @@ def cli_args(emu, job: str, *extra: str) -> list[str]:
 def test_once_json_matches_dir(emu, container, job_name, capsys, fixture, status):
     code_dir = main(["--dir", str(ROOT / "fixtures" / fixture), "--once", "--json"])
     from_dir = json.loads(capsys.readouterr().out)
-    # The service's creation time is the job's start, as in a real workspace.
-    created = from_dir["started_at"]
+    # The step queued 5 minutes, then started (run history's startTimeUtc) at the first log
+    # line's time: elapsed is run time only, and the queue is reported apart.
+    started = from_dir["started_at"]
+    created = _iso(_epoch(started) - 300)
     child = f"{job_name}-batchscoring"
     emu.add_job(job_name, status=status, created=created,
                 children=[emu.run(child, display="batchscoring", status=status,
-                                  created=created)])
+                                  created=created, started=started)])
     LogTree(container, child).write_tree(ROOT / "fixtures" / fixture)
     code_azure = main(cli_args(emu, job_name, "--once", "--json"))
     captured = capsys.readouterr()
@@ -42,8 +45,18 @@ def test_once_json_matches_dir(emu, container, job_name, capsys, fixture, status
     assert from_azure.pop("job") == job_name
     assert from_azure.pop("source") == f"azure:{child}"
     from_dir.pop("job"), from_dir.pop("source")
+    assert from_azure.pop("queued_seconds") == 300.0
+    assert from_dir.pop("queued_seconds") is None
     assert from_azure == from_dir
     assert captured.err == ""
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_plain_job_is_followed_directly(emu, container, job_name, capsys):

@@ -105,15 +105,14 @@ def test_hostile_text_is_shown_escaped_and_redacted():
     assert safe("\x1b[31m") == "␛[31m"
 
 
-def test_100k_tiny_files_are_read_quickly(tmp_path, capsys):
+def test_100k_tiny_files_are_all_read(tmp_path, capsys):
+    """100,000 files are read to the end (how fast is bench/'s job, never a timed test: the
+    machines here are shared and a wall-clock bound only measured the neighbours)."""
     many_tiny_files(tmp_path)
-    start = time.perf_counter()
     code = main(["--dir", str(tmp_path), "--json"])
-    took = time.perf_counter() - start
     out, _ = capsys.readouterr()
     assert code == 0
     assert len(json.loads(out)["nodes"]) == 100
-    assert took < 30, took
 
 
 def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:

@@ -1,9 +1,10 @@
 """Command line: choose the source (workspace job, --dir, --stream, --demo) and the output
 (interactive TUI, or --once text / --json for scripts).
 
-Exit codes: 0 job fine or running, 1 job failed, 2 bad usage or unreadable source,
-3 sign-in / workspace / network failure (Azure), 4 a --stream ended without the job's outcome.
-Errors are one line on stderr, no traceback.
+Exit codes (summary.EXIT_*): 0 job completed or running fine, 1 job failed, 2 bad usage or
+unreadable source, 3 sign-in / workspace / network failure (Azure), 4 job canceled, 5 job not
+responding, 6 a --stream ended without the job's outcome. Errors are one line on stderr, no
+traceback.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 from batchtop import __version__
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
-from batchtop.sources.local import LocalTree, SourceError, follow
-from batchtop.summary import EXIT_USAGE, exit_code, summary_dict, summary_text
+from batchtop.sources.local import LocalTree, SourceError, check_job_tree
+from batchtop.summary import EXIT_CODES_HELP, EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
 from batchtop.timeline import RecordingState
 from batchtop.timeparse import format_stamp
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="batchtop",
         description="Follow an Azure ML batch scoring job (batch endpoint job, parallel job, "
         "ParallelRunStep) live in the terminal.",
+        epilog=EXIT_CODES_HELP + ".",
     )
     parser.add_argument("job_name", nargs="?", help="job to follow in your Azure ML workspace")
     source = parser.add_argument_group("source (one of)")
@@ -93,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             "give exactly one of: a job name, --dir PATH, --stream FILE, --demo "
             "(see batchtop --help)"
         )
+    if not (args.once or args.json) and not sys.stdout.isatty():
+        args.once = True  # `batchtop --dir x | less`: a full-screen app there would never end
     try:
         if args.dir is not None:
             return run_dir(args)
@@ -160,9 +164,9 @@ def read_tree_once(
 ) -> tuple[Ingestor, LocalTree]:
     ingestor = new_ingestor(args)
     tree = LocalTree.open(path, ingestor)
-    if not tree.scan():
-        raise SourceError(f"{path}: no log files found (expected logs/ or azureml-logs/ inside)")
-    tree.read_all()
+    paths = tree.scan()
+    check_job_tree(path, paths)
+    tree.read_all(paths)
     ingestor.flush(final=True)
     return ingestor, tree
 
@@ -173,25 +177,15 @@ def run_dir(args: argparse.Namespace) -> int:
         return print_summary(ingestor, args, str(args.dir))
     ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
     tree = LocalTree.open(args.dir, ingestor)
+    check_job_tree(args.dir, tree.scan())  # the same refusals as --once, before any screen
     return _run_tui_on_tree(tree, args, label=str(args.dir))
 
 
 def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> int:
-    from batchtop.app.main import run_tui
+    from batchtop.app.main import run_source
+    from batchtop.app.source import LocalSource
 
-    def follower(stop: threading.Event, on_change) -> None:
-        tree.read_all(on_progress=on_change)  # the first screen shows before all history
-        on_change()
-        follow(tree, stop, on_change)
-
-    return run_tui(
-        ingestor=tree.ingestor,
-        follower=follower,
-        label=label,
-        list_files=lambda: sorted(tree.tails),
-        read_file=lambda rel: tree.full_path(rel).read_bytes(),
-        bell=args.bell,
-    )
+    return run_source(LocalSource(tree, label), bell=args.bell)
 
 
 def run_stream(args: argparse.Namespace) -> int:

@@ -213,6 +213,9 @@ class JobInfo:
     job_type: str | None = None
     compute: str | None = None
     started: float | None = None
+    """When the job began to run (the service's start time, after any queueing)."""
+    created: float | None = None
+    """When the job was submitted: `started - created` is the time it queued."""
 
 
 @dataclass(slots=True)

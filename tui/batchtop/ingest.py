@@ -23,7 +23,7 @@ from batchtop.parsers.joberror import JobErrorParser
 from batchtop.parsers.overview import JobResultParser, OverviewParser
 from batchtop.parsers.perffiles import DiskUsageCsvParser, ProcessUsageCsvParser, PsListingParser
 from batchtop.parsers.processexit import ExecutionWrapperParser, NodeMainParser
-from batchtop.parsers.registry import FileKind, classify
+from batchtop.parsers.registry import FileKind, classify, place
 from batchtop.parsers.stream import StreamParser
 from batchtop.parsers.syslog import SysLogParser
 from batchtop.snapshot import Snapshot
@@ -160,7 +160,17 @@ class Ingestor:
                 stats.unparsed_sample = ""
             stats.kind = kind.kind
             followed = self._files[path] = _Followed(kind, LineReader(), parser, stats)
+            if kind.node:
+                self.state.name_place(kind.node, kind.process)
         return followed
+
+    def notice(self, path: str) -> None:
+        """A source saw `path` (perhaps still empty): the node and process its path names
+        exist, whether or not it ever holds a line (issue 9: nodes known only by folders)."""
+        node, process = place(path)
+        if node:
+            with self.lock:
+                self.state.name_place(node, process)
 
     def _parse(self, path: str, followed: _Followed, block: str) -> None:
         if not block:

@@ -12,17 +12,24 @@ Reconciling sources that speak of the same numbers (the policy, in one place):
 - total: the latest reading wins among `Scheduling finished`, `Processed p of t` and the metrics
   CSV, ordered by log timestamp.
 - status: the service's own word (Azure, stream summary) beats what log wording implies; among
-  log hints a final status beats Running, and Failed beats Completed.
+  log hints a final status beats Running, and Failed beats Completed. One exception: a final
+  status from the logs beats a non-final service status, which is older than it (the service
+  is polled every 30 s; a job whose runtime wrote "exceeds error threshold" is not running).
+- elapsed runs from the service's start time (or the first log line), never from submission:
+  the time spent queued is reported apart (`queued_seconds`).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from batchtop import events as ev
 from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
+from batchtop.nodenames import NodeNames
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
     ENDED_UNKNOWN,
@@ -46,6 +53,9 @@ MAX_USAGE_PER_NODE = 256
 """Processes of processes_resource_usage.csv kept per node (workers and any other)."""
 MAX_DISKS_PER_NODE = 64
 MAX_EXIT_MARKS = 64
+MAX_VERDICTS = 64
+MIN_VERDICT_TAIL = 20
+"""A record head shorter than this must equal a verdict to be taken for it."""
 _STATUS_RANK = {
     "NotStarted": 0,
     "Queued": 1,
@@ -146,10 +156,18 @@ class JobState:
         self.errors = ErrorBook()
         self.rate = RateEstimator()
         self.nodes: dict[str, NodeState] = {}
+        self.names = NodeNames()
+        """Which address-named node is which rank-named one (see nodenames.py)."""
         self.files: dict[str, FileStats] = {}
         self.status = "NotStarted"
         self._status_authority = 0
+        self._status_by_authority: dict[int, str] = {}
+        self.created_at: float | None = None
+        self.service_started: float | None = None
         self.verdict: str | None = None
+        self._verdict_texts: set[str] = set()
+        """Every verdict said (bounded): an error record that only repeats one is the verdict,
+        already shown as such, not one more error group (ux-review D8)."""
         self._verdict_key: tuple[int, float, str] | None = None
         self.job_name: str | None = None
         self.job_url: str | None = None
@@ -165,7 +183,8 @@ class JobState:
         self.started_at: float | None = None
         self.data_time: float | None = None
         self.version = 0
-        self._handlers = {
+        # one handler per event type; Any because each takes its own event class
+        self._handlers: dict[type, Callable[[Any], None]] = {
             ev.StatusHint: self._on_status,
             ev.Verdict: self._on_verdict,
             ev.Scheduled: self._on_scheduled,
@@ -205,13 +224,12 @@ class JobState:
             self.started_at = at
 
     def _on_status(self, e: ev.StatusHint) -> None:
-        if e.authority > self._status_authority:
-            self.status, self._status_authority = e.status, e.authority
-        elif e.authority == self._status_authority:
-            if e.authority >= 2 or _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(
-                self.status, 0
-            ):
-                self.status = e.status
+        known = self._status_by_authority.get(e.authority)
+        if known is None or e.authority >= 2:
+            self._status_by_authority[e.authority] = e.status  # the service: latest word wins
+        elif _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(known, 0):
+            self._status_by_authority[e.authority] = e.status
+        self.status, self._status_authority = _resolve_status(self._status_by_authority)
         self._seen(e.at)
 
     def _on_verdict(self, e: ev.Verdict) -> None:
@@ -220,7 +238,20 @@ class JobState:
         if self._verdict_key is None or key < self._verdict_key:
             self._verdict_key = key
             self.verdict = e.text
+        if len(self._verdict_texts) < MAX_VERDICTS:
+            self._verdict_texts.add(e.text.strip())
         self._seen(e.at)
+
+    def _is_verdict(self, text: str) -> bool:
+        """An error record whose head is a verdict's text (or its tail, as in `The master role
+        failed with error: <head>`)."""
+        head = text.split("\n", 1)[0].strip()
+        if not head:
+            return False
+        return any(
+            v == head or (len(head) >= MIN_VERDICT_TAIL and v.endswith(head))
+            for v in self._verdict_texts
+        )
 
     def _on_scheduled(self, e: ev.Scheduled) -> None:
         if e.finished:
@@ -273,6 +304,18 @@ class JobState:
             proc = state.processes[process] = ProcessState()
         return proc
 
+    def name_place(self, node: str, process: str | None) -> None:
+        """A file's path names this node (and process): it exists, even before (or without)
+        a line that says when it was last alive. Known only by its folders is still known."""
+        known = node in self.nodes and (not process or process in self.nodes[node].processes)
+        if known:
+            return
+        if process:
+            self._process(node, process)
+        elif len(self.nodes) < MAX_NODES:
+            self.nodes.setdefault(node, NodeState())
+        self.version += 1
+
     def _touch(self, node: str, process: str | None, at: float | None) -> ProcessState | None:
         proc = self._process(node, process) if process else None
         if at is not None:
@@ -289,6 +332,8 @@ class JobState:
         return proc
 
     def _on_attempt(self, e: ev.Attempt) -> None:
+        if e.node:
+            self.names.report(e.mini_batch, e.node)
         out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
         self._seen(e.at)
         if self._status_authority <= 1 and _STATUS_RANK.get(self.status, 0) < _RUNNING:
@@ -337,6 +382,9 @@ class JobState:
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:
+        if self._is_verdict(e.text):
+            self._seen(e.at)  # the parsers emit the verdict before its record: never a group
+            return
         self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier, e.mini_batch)
         if e.node:
             self._touch(e.node, e.process if e.alive else None, e.at)
@@ -452,8 +500,17 @@ class JobState:
     def _on_job_info(self, e: ev.JobInfo) -> None:
         self.job_name = e.name or self.job_name
         self.job_url = e.url or self.job_url
+        if e.created is not None:
+            self.created_at = e.created
         if e.started is not None:
+            self.service_started = e.started
             self._seen(e.started)
+
+    def queued_seconds(self) -> float | None:
+        """Submission to start, by the service's clock (None until the job has started)."""
+        if self.created_at is None or self.service_started is None:
+            return None
+        return max(0.0, self.service_started - self.created_at)
 
     def _on_unparsed(self, e: ev.Unparsed) -> None:
         stats = self.files.get(e.path)
@@ -492,6 +549,7 @@ class JobState:
             succeeded=self.items_succeeded if items_known else None,
             failed=max(0, self.items_failed) if items_known else None,
         )
+        node_views, notes = self._node_views()
         return Snapshot(
             status=self.status,
             verdict=self.verdict,
@@ -503,9 +561,10 @@ class JobState:
             eta_seconds=None if finished else self.rate.eta_seconds(remaining),
             runtime_eta_seconds=None if finished else self.runtime_eta,
             started_at=self.started_at,
+            queued_seconds=self.queued_seconds(),
             data_time=self.data_time,
             scheduling=self.scheduling,
-            nodes=tuple(self._node_views()),
+            nodes=tuple(node_views),
             errors=tuple(self._error_views()),
             files=tuple(
                 FileView(
@@ -515,12 +574,19 @@ class JobState:
             ),
             error_occurrences=self.errors.total,
             version=self.version,
+            notes=notes,
         )
 
-    def _node_views(self) -> list[NodeView]:
+    def _node_views(self) -> tuple[list[NodeView], tuple[str, ...]]:
+        """One view per machine: names the tree shows to be one node are merged (nodenames)."""
+        alias, notes = self.names.resolve(list(self.nodes))
+        members: dict[str, list[NodeState]] = {}
+        for name, node in self.nodes.items():
+            members.setdefault(alias.get(name, name), []).append(node)
         views = []
-        for name in sorted(self.nodes, key=_natural_key):
-            node = self.nodes[name]
+        for name in sorted(members, key=_natural_key):
+            group = members[name]
+            node = group[0] if len(group) == 1 else _merged(group)
             usage = _usage_views(node)
             of_worker = {u.worker: u for u in usage if u.worker}
             procs = tuple(
@@ -544,7 +610,7 @@ class JobState:
                     else None,
                 )
             )
-        return views
+        return views, notes
 
     def _error_views(self) -> list[ErrorView]:
         groups = sorted(
@@ -562,6 +628,7 @@ class JobState:
                 traceback=g.last_text,
                 path=g.last_path,
                 mini_batches=tuple(g.mini_batches),
+                other_places=g.other_places,
             )
             for g in groups
         ]
@@ -613,7 +680,43 @@ def _process_view(
         exit_code=p.exit_code,
         exit_at=p.exit_at,
         after_exit=p.after_exit(),
+        own_seen=p.last_own,
     )
+
+
+def _merged(group: list[NodeState]) -> NodeState:
+    """One node's state from the states of its several names (counts add: the ledger credited
+    each attempt to one name only; times are the widest; resources from the name that has
+    the newest)."""
+    out = NodeState()
+    stamps = [n.last_seen for n in group if n.last_seen is not None]
+    out.last_seen = max(stamps) if stamps else None
+    with_resources = [n for n in group if n.last_counters is not None]
+    if with_resources:
+        best = max(with_resources, key=lambda n: n.last_counters.at if n.last_counters else 0.0)
+        out.series, out.latest, out.last_counters = best.series, best.latest, best.last_counters
+    for node in group:
+        for pname, p in node.processes.items():
+            q = out.processes.get(pname)
+            if q is None:
+                out.processes[pname] = replace(p, exit_marks=set(p.exit_marks))
+                continue
+            q.processed += p.processed
+            q.failed += p.failed
+            if p.last_seen is not None and (q.last_seen is None or p.last_seen > q.last_seen):
+                q.last_seen, q.current = p.last_seen, p.current
+            if p.first_seen is not None and (q.first_seen is None or p.first_seen < q.first_seen):
+                q.first_seen = p.first_seen
+            _own(q, p.last_own)
+            q.exit_marks |= p.exit_marks
+            q.exits_untimed += p.exits_untimed
+            if p.exit_at is not None and (q.exit_at is None or p.exit_at > q.exit_at):
+                q.exit_at, q.exit_code = p.exit_at, p.exit_code
+        out.usage.update(node.usage)
+        out.disks.update(node.disks)
+        if node.ps is not None and (out.ps is None or (node.ps.at or 0.0) > (out.ps.at or 0.0)):
+            out.ps = node.ps
+    return out
 
 
 def _rate(prev: ev.ResourceSample | None, cur: ev.ResourceSample, attr: str) -> float | None:
@@ -636,3 +739,20 @@ def _natural_key(name: str) -> tuple:
         prefix = chunk.rstrip("0123456789")
         parts.append((prefix, int(digits) if digits and chunk.endswith(digits) else -1, chunk))
     return tuple(parts)
+
+
+def _resolve_status(by_authority: dict[int, str]) -> tuple[str, int]:
+    """(status, its authority): the most authoritative status, unless it is not final and a
+    less authoritative source already saw the job end (see the module doc)."""
+    ranked = sorted(by_authority.items(), reverse=True)
+    top_authority, top = ranked[0]
+    if not _final(top):
+        for authority, status in ranked[1:]:
+            if _final(status):
+                return status, authority
+    return top, top_authority
+
+
+def _final(status: str) -> bool:
+    """Completed, Finished, Canceled, NotResponding, Failed: the ranks from Completed up."""
+    return _STATUS_RANK.get(status, 0) >= _STATUS_RANK["Completed"]

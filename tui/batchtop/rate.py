@@ -39,7 +39,7 @@ class RateEstimator:
             return  # older than the window: matters for nothing we show
         self._buckets[bucket] = self._buckets.get(bucket, 0) + count
         self._note_time(at)
-        if len(self._buckets) > 2 * self._keep:
+        if len(self._buckets) > 2 * self._keep and self._newest is not None:
             newest = int(self._newest // BUCKET_SECONDS)
             for old in [b for b in self._buckets if b < newest - self._keep]:
                 del self._buckets[old]

@@ -50,10 +50,20 @@ class ProcessView:
     after_exit: str | None = None
     """After its latest abnormal end: `restarted` (its own log went on later), `dead` (it did
     not), `unknown` (the end has no time). None when it never ended abnormally."""
+    own_seen: float | None = None
+    """Newest sign of life from the process's own log (picks, activity). A process known only
+    from error records (job_error.txt says nothing while work goes well) has none, and its
+    silence tells nothing: liveness does not judge it by silence."""
 
     @property
     def key(self) -> str:
         return f"{self.node}/{self.name}"
+
+    @property
+    def judged_by_silence(self) -> bool:
+        """Whether the logs give this process a rhythm to be silent against: it finished or
+        picked a mini-batch, or its own log spoke."""
+        return self.processed > 0 or self.current is not None or self.own_seen is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,8 @@ class ErrorView:
     """File the latest occurrence came from."""
     mini_batches: tuple[int, ...] = ()
     """Mini-batches it struck, where the logs name them (bounded)."""
+    other_places: int = 0
+    """Occurrences at places beyond those kept in `where` (which is bounded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +173,11 @@ class Snapshot:
     error_occurrences: int
     version: int
     """Grows whenever the model changed: the UI skips repaints when it did not."""
+    queued_seconds: float | None = None
+    """Time between submission and start, by the service's clock (Azure only)."""
+    notes: tuple[str, ...] = ()
+    """Things the user must know to read the numbers right, e.g. nodes the tree names two ways
+    without saying which is which (nodenames.py)."""
 
     @property
     def elapsed_seconds(self) -> float | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from batchtop.advice import advice_for_snapshot
+from batchtop.liveness import states_of
 from batchtop.snapshot import ENDED_UNKNOWN, NodeView, ProcessView, Snapshot
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_duration, format_stamp
@@ -16,12 +17,30 @@ from batchtop.timeparse import format_duration, format_stamp
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 EXIT_USAGE = 2
-EXIT_OUTCOME_UNKNOWN = 4
+# 3 is azure.errors.EXIT_AZURE: sign-in, workspace or network failure
+EXIT_CANCELED = 4
+"""The job was canceled (or a cancel was requested): it will not complete, and a script gating
+on `batchtop --once` must not read that as success."""
+EXIT_NOT_RESPONDING = 5
+"""The service reports the job NotResponding: its state is unknown, not fine."""
+
+EXIT_CODES_HELP = (
+    "exit codes: 0 job completed or running fine, 1 job failed, 2 bad usage or unreadable "
+    "source, 3 sign-in/workspace/network failure (Azure), 4 job canceled, 5 job not responding, "
+    "6 a --stream ended without the job's outcome"
+)
+
+MESSAGE_CUT = 100
+"""Characters of an error message in the text summary (--json has it whole)."""
+WHERE_CUT = 3
+"""Places listed per error group in the text summary (--json lists every place kept)."""
+EXIT_OUTCOME_UNKNOWN = 6
 """--stream only: the stream ended without saying how the job ended."""
 
 
 def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
     mb = snap.mini_batches
+    states = states_of(snap)
     return {
         "job": safe(snap.job_name) if snap.job_name else None,
         "source": safe(source) if source else None,
@@ -45,13 +64,16 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
         "started_at": format_stamp(snap.started_at),
         "data_time": format_stamp(snap.data_time),
         "elapsed_seconds": _round(snap.elapsed_seconds),
+        "queued_seconds": _round(snap.queued_seconds),
         "nodes": [
             {
                 "name": safe(node.name),
+                "state": states[node.name][0],
                 "last_seen": format_stamp(node.last_seen),
                 "processes": [
                     {
                         "name": safe(p.name),
+                        "state": states[node.name][1][p.name],
                         "processed": p.processed,
                         "failed": p.failed,
                         "current": p.current,
@@ -73,11 +95,13 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
                 "first_seen": format_stamp(e.first_seen),
                 "last_seen": format_stamp(e.last_seen),
                 "where": [safe(w) for w in e.where],
+                "other_places": e.other_places,
                 "files": [safe(f) for f in e.files],
             }
             for e in snap.errors
         ],
         "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
+        "notes": [safe(n) for n in snap.notes],
         "advice": [a.as_dict() for a in advice_for_snapshot(snap)],
     }
 
@@ -142,9 +166,32 @@ def _round(value: float | None) -> float | None:
 
 
 def exit_code(snap: Snapshot) -> int:
+    """What a script gating on the job learns: only a job that completed or runs fine is 0."""
     if snap.status == ENDED_UNKNOWN:
         return EXIT_OUTCOME_UNKNOWN
-    return EXIT_JOB_FAILED if snap.status == "Failed" else EXIT_OK
+    if snap.status == "Failed":
+        return EXIT_JOB_FAILED
+    if snap.status in ("Canceled", "CancelRequested"):
+        return EXIT_CANCELED
+    if snap.status == "NotResponding":
+        return EXIT_NOT_RESPONDING
+    return EXIT_OK
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` shortened to `limit` characters, the cut marked with `…` (never silently)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _places(where: list[str], other: int) -> str:
+    """The first places, then how many more places are listed in --json, then how many
+    occurrences happened at places not even kept (`other`)."""
+    shown = ", ".join(where[:WHERE_CUT])
+    if len(where) > WHERE_CUT:
+        shown += f", … +{len(where) - WHERE_CUT} more"
+    if other:
+        shown += f", {other} more elsewhere"
+    return shown
 
 
 def summary_text(data: dict[str, Any]) -> str:
@@ -157,7 +204,7 @@ def summary_text(data: dict[str, Any]) -> str:
         *_replay_line(data.get("replay")),
         f"status   {data['status']}"
         + (f"   verdict: {data['verdict']}" if data["verdict"] else ""),
-        f"batches  {mb['processed']}/{total}{pct} processed: {mb['succeeded']} ok, "
+        f"batches  {mb['processed']}/{total}{pct} mini-batches processed: {mb['succeeded']} ok, "
         f"{mb['failed']} failed, {mb['retried']} retried",
     ]
     if items["total"] is not None or items["succeeded"] is not None:
@@ -171,20 +218,34 @@ def summary_text(data: dict[str, Any]) -> str:
         f"rate     {rate_text}/min   eta {format_duration(data['eta_seconds'])}"
         f"   runtime eta {format_duration(data['runtime_eta_seconds'])}"
         f"   elapsed {format_duration(data['elapsed_seconds'])}"
+        + (
+            f" (queued {format_duration(data['queued_seconds'])} before)"
+            if data.get("queued_seconds") is not None
+            else ""
+        )
     )
     lines.append(f"newest   {data['data_time'] or '-'}")
+    if data["nodes"]:
+        # per-process numbers count attempts, retries included: 2 failed tries of a mini-batch
+        # that then succeeded are 2 here and 0 in the batches line above
+        lines.append("nodes    state, then per process: state tries/failed tries (attempts)")
     for node in data["nodes"]:
         procs = " ".join(_process_text(p) for p in node["processes"])
         cpu = node.get("cpu_percent")
         mem = node.get("memory_percent")
         res = f" cpu {cpu:.0f}% mem {mem:.0f}%" if cpu is not None and mem is not None else ""
-        lines.append(f"node {node['name']:<10}{res}{_disk_text(node)} {procs}")
+        lines.append(
+            f"node {node['name']:<10} {node['state']:<7}{res}{_disk_text(node)} {procs}".rstrip()
+        )
     for err in data["errors"][:10]:
         lines.append(
-            f"error x{err['count']:<5} {err['message'][:100]}  [{', '.join(err['where'][:3])}]"
+            f"error x{err['count']:<5} {cut(err['message'], MESSAGE_CUT)}"
+            f"  [{_places(err['where'], err['other_places'])}]"
         )
     if len(data["errors"]) > 10:
         lines.append(f"... {len(data['errors']) - 10} more error groups")
+    for note in data["notes"]:
+        lines.append(f"note     {note}")
     for path, count in data["unparsed_lines"].items():
         lines.append(f"unparsed {count} line(s) in {path}")
     for advice in data.get("advice", []):
@@ -194,8 +255,8 @@ def summary_text(data: dict[str, Any]) -> str:
 
 
 def _process_text(p: dict[str, Any]) -> str:
-    """`process001:12/1` plus, where known, `(cpu 95% mem 41%)` and `killed -9, dead`."""
-    text = f"{p['name']}:{p['processed']}/{p['failed']}"
+    """`process001 working 12/1` plus, where known, `(cpu 95% mem 41%)` and `killed -9, dead`."""
+    text = f"{p['name']} {p['state']} {p['processed']}/{p['failed']}"
     usage = []
     if p.get("cpu_percent") is not None:
         usage.append(f"cpu {p['cpu_percent']:.0f}%")
@@ -219,6 +280,8 @@ def _disk_text(node: dict[str, Any]) -> str:
         return ""
     full = max(disks, key=lambda d: d["used_percent"])
     return f" disk {full['used_percent']:.0f}% {full['name']}"
+
+
 def _replay_line(replay: dict[str, Any] | None) -> list[str]:
     if not replay:
         return []

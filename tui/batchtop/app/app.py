@@ -14,22 +14,32 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
+from textual.screen import Screen
 
 from batchtop.app.error_detail_screen import ErrorDetailScreen
 from batchtop.app.file_picker_screen import FilePickerScreen
 from batchtop.app.help_screen import HelpScreen
+from batchtop.app.host import ShowsView
 from batchtop.app.liveness import Liveness, View
-from batchtop.app.log_viewer_screen import LogViewerScreen
+from batchtop.app.log_viewer_screen import LogViewerScreen, ReadFrom
 from batchtop.app.main_screen import MainScreen
+from batchtop.app.messages import (
+    OpenError,
+    OpenLog,
+    OpenNode,
+    SnapshotReady,
+    SourceFailed,
+    TogglePause,
+)
 from batchtop.app.node_detail_screen import NodeDetailScreen
 from batchtop.app.pump import Follower, Pump
 from batchtop.app.replay_controls import REPLAY_BINDINGS, ReplayControls
+from batchtop.app.textfmt import use_mono
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
 
@@ -37,25 +47,12 @@ STATE_EVERY = 5
 """Clock ticks between re-judging process states when no data arrives (idle CPU stays low)."""
 
 
-class SnapshotReady(Message):
-    """A new snapshot from the pump thread (Textual's post_message is thread-safe)."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-
-
-class SourceFailed(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
 class BatchtopApp(ReplayControls, App[None]):
     """Follows one job; `run_tui` in main.py builds it from a source."""
 
     TITLE = "batchtop"
-    ENABLE_COMMAND_PALETTE = False
+    ENABLE_COMMAND_PALETTE = True
+    """ctrl+p: batchtop's actions and Textual's themes, searchable (get_system_commands)."""
 
     CSS = """
     * {
@@ -72,9 +69,10 @@ class BatchtopApp(ReplayControls, App[None]):
     """
 
     BINDINGS = [
-        Binding("q", "quit", "quit"),
+        Binding("q", "back_or_quit", "quit", show=False),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
         Binding("question_mark", "help", "help"),
-        Binding("r", "refresh_source", "refresh", show=False),
+        Binding("r", "refresh_source", "reload"),
         *REPLAY_BINDINGS,
     ]
 
@@ -92,8 +90,10 @@ class BatchtopApp(ReplayControls, App[None]):
         tick: float | None = 1.0,
         source_note: Callable[[], str | None] | None = None,
         refresh_source: Callable[[], None] | None = None,
+        read_from: ReadFrom | None = None,
     ) -> None:
         super().__init__()
+        use_mono(self.no_color)  # NO_COLOR: alarms by weight and reverse video, not colour
         self.source_note = self.with_replay_note(source_note)
         """Called on each header repaint: the source's trouble in a few words, or None."""
         self._refresh_source = refresh_source
@@ -102,6 +102,8 @@ class BatchtopApp(ReplayControls, App[None]):
         self.label = label
         self.list_files = list_files
         self.read_file = read_file
+        self.read_from = read_from
+        """Reads a file from an offset (local trees): the log viewer then tails by offset."""
         self.ring_bell = bell
         self.clock = clock
         self.live = follower is not None if live is None else live
@@ -110,8 +112,8 @@ class BatchtopApp(ReplayControls, App[None]):
         self.pump = Pump(
             ingestor,
             follower,
-            deliver=lambda snap: self.post_message(SnapshotReady(snap)),
-            on_error=lambda text: self.post_message(SourceFailed(text)),
+            deliver=self._deliver,
+            on_error=self._source_failed,
             interval=interval,
         )
         self.main = MainScreen(label)
@@ -164,6 +166,13 @@ class BatchtopApp(ReplayControls, App[None]):
         """The model was fed outside a follower (tests, a reader thread): take a snapshot."""
         self.pump.poke()
 
+    def _deliver(self, snap: Snapshot) -> None:
+        """On the pump's thread: hand the snapshot to the UI thread."""
+        self.post_message(SnapshotReady(snap))
+
+    def _source_failed(self, text: str) -> None:
+        self.post_message(SourceFailed(text))
+
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self._receive(message.snapshot)
 
@@ -187,8 +196,10 @@ class BatchtopApp(ReplayControls, App[None]):
         if self.ring_bell:
             self.bells += 1
             self.bell()
-        severity = "error" if snap.status == "Failed" else "information"
-        self.notify(f"job {snap.status.lower()}", severity=severity, timeout=10)
+        failed = snap.status == "Failed"
+        self.notify(
+            f"job {snap.status.lower()}", severity="error" if failed else "information", timeout=10
+        )
 
     def render_view(self) -> None:
         """Derive a View from the latest snapshot and show it on every screen that shows data."""
@@ -199,9 +210,8 @@ class BatchtopApp(ReplayControls, App[None]):
         view = self.liveness.derive(snap, self.clock(), self.live and live)
         self.view = view
         for screen in self.screen_stack:
-            show = getattr(screen, "show_view", None)
-            if show is not None:
-                show(view)
+            if isinstance(screen, ShowsView):
+                screen.show_view(view)
         self.renders += 1
 
     def _on_tick(self) -> None:
@@ -215,8 +225,7 @@ class BatchtopApp(ReplayControls, App[None]):
         if self._ticks % STATE_EVERY == 0:
             self.render_view()
             return
-        age = self.liveness.data_age(self.clock())
-        self.view = View(view.snapshot, view.nodes, view.stale_after, age, view.live)
+        self.view = self.liveness.view(view, self.clock())
         self.main.show_header(self.view)
 
     def toggle_pause(self) -> None:
@@ -236,9 +245,56 @@ class BatchtopApp(ReplayControls, App[None]):
         self.notify("refreshing…", timeout=2)
 
     # ------------------------------------------------------------------ screens
+    async def action_back_or_quit(self) -> None:
+        """`q`: in a viewer or detail screen, back (as `less` does); on the main screen, quit."""
+        if self.screen is self.main:
+            await self.action_quit()
+        else:
+            self.pop_screen()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): Textual's own (themes, keys, quit) and batchtop's."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Pause / resume", "Freeze the view; reading goes on (p)", self.toggle_pause
+        )
+        yield SystemCommand(
+            "Open a log file", "Pick any file of the job and tail it (l)", self.action_logs
+        )
+        yield SystemCommand(
+            "Refresh", "Look for new data now; Azure polls at once (r)", self.action_refresh_source
+        )
+        yield SystemCommand("Help", "Keys, states, columns and glyphs (?)", self.action_help)
+        if screen is self.main:
+            yield SystemCommand(
+                "Filter", "Filter nodes, processes and errors (/)", self.main.action_filter
+            )
+            yield SystemCommand("Sort", "Sort the focused pane (s)", self.main.action_sort)
+            yield SystemCommand(
+                "Unfold node",
+                "Show every process of the node under the cursor (right)",
+                self.main.action_expand,
+            )
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def on_open_error(self, message: OpenError) -> None:
+        self.open_error(message.error)
+
+    def on_open_node(self, message: OpenNode) -> None:
+        self.open_node(message.node, message.process)
+
+    def on_open_log(self, message: OpenLog) -> None:
+        self.open_log(message.path, message.find)
+
+    def on_toggle_pause(self, message: TogglePause) -> None:
+        self.toggle_pause()
+
+    def source_note_text(self) -> str | None:
+        """The source's own trouble (e.g. Azure throttling), if it reports any."""
+        return self.source_note() if self.source_note is not None else None
 
     def open_error(self, error: ErrorView) -> None:
         self.push_screen(ErrorDetailScreen(error))
@@ -277,7 +333,7 @@ class BatchtopApp(ReplayControls, App[None]):
         if self.read_file is None:
             self.notify("this source has no files to open", severity="warning")
             return
-        screen = LogViewerScreen(path, self.read_file, find=find)
+        screen = LogViewerScreen(path, self.read_file, find=find, read_from=self.read_from)
         if self.view is not None:
             screen.known_size = next(
                 (f.bytes_read for f in self.view.snapshot.files if f.path == path), None

@@ -2,6 +2,10 @@
 
 `o` opens that file in the log viewer, scrolled to the error. The group is looked up again in
 every new snapshot (by signature), so counts keep moving while the screen is open.
+
+The traceback wraps to the screen's width and scrolls, opening at its end: the final exception
+line and the user's own frame (`score.py", line 37, in run`) are what a user came for, and a
+long site-packages path must never push them past the right edge.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from batchtop.advice import advice_for_error
 from batchtop.app.liveness import View
+from batchtop.app.messages import OpenLog
 from batchtop.snapshot import ErrorView
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_stamp
@@ -57,7 +62,7 @@ def advice_text(error: ErrorView) -> Text | None:
 
 class ErrorDetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "back"),
+        Binding("escape,q", "app.pop_screen", "back"),
         Binding("o,enter", "open_file", "open file"),
         Binding("question_mark", "app.help", "help"),
     ]
@@ -86,7 +91,7 @@ class ErrorDetailScreen(Screen[None]):
         border: round $accent;
     }
     ErrorDetailScreen #traceback Static {
-        width: auto;
+        width: 1fr;
     }
     """
 
@@ -113,7 +118,9 @@ class ErrorDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self._fill()
-        self.query_one("#traceback").focus()
+        scroll = self.query_one("#traceback", VerticalScroll)
+        scroll.focus()
+        self.call_after_refresh(scroll.scroll_end, animate=False)
 
     def _fill(self) -> None:
         self.query_one("#summary", Static).update(error_summary(self.error))
@@ -123,7 +130,7 @@ class ErrorDetailScreen(Screen[None]):
         advice_box.update(advice or "")
         text = self.error.traceback or self.error.message
         lines = [safe(line) for line in text[:MAX_TRACEBACK_CHARS].split("\n")]
-        self.query_one("#text", Static).update(Text("\n".join(lines), no_wrap=True))
+        self.query_one("#text", Static).update(Text("\n".join(lines), overflow="fold"))
 
     def show_view(self, view: View) -> None:
         if not self.ready:
@@ -140,4 +147,4 @@ class ErrorDetailScreen(Screen[None]):
             self.notify("this error has no file", severity="warning")
             return
         record = self.error.traceback or self.error.message
-        self.app.open_log(self.error.path, find=record)  # type: ignore[attr-defined]
+        self.post_message(OpenLog(self.error.path, find=record))

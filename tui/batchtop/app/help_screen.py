@@ -1,4 +1,5 @@
-"""`?`: every key, grouped by the screen it works on (from `keys.KEYS`)."""
+"""`?`: every key, grouped by the screen it works on, then a legend of states, columns and glyphs
+(from `keys.KEYS` and `keys.LEGEND`)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from batchtop.app.keys import KEYS
+from batchtop.app.keys import KEYS, LEGEND
 
 
 def help_table() -> Table:
+    """Keys, then the legend, as one two-column table (groups underlined)."""
     table = Table(box=None, show_header=False, padding=(0, 1), expand=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     group = None
-    for where, key, what in KEYS:
+    for where, key, what in KEYS + LEGEND:
         if where != group:
             if group is not None:
                 table.add_row("", "")
@@ -40,7 +42,7 @@ class HelpScreen(ModalScreen[None]):
         align: center middle;
     }
     HelpScreen > VerticalScroll {
-        width: 78;
+        width: 90;
         max-width: 100%;
         height: auto;
         max-height: 100%;
@@ -56,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         scroll = VerticalScroll()
-        scroll.border_title = "batchtop keys"
+        scroll.border_title = "batchtop keys and legend"
         scroll.border_subtitle = "esc to close"
         with scroll:
             yield Static(help_table())

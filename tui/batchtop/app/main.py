@@ -10,9 +10,12 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import BinaryIO, cast
 
 from batchtop.app.app import BatchtopApp
+from batchtop.app.log_viewer_screen import ReadFrom
 from batchtop.app.pump import Follower
+from batchtop.app.source import Source, make_app
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import SourceError
 from batchtop.sources.stream import STREAM_PATH, read_stream
@@ -31,6 +34,7 @@ def run_tui(
     bell: bool = False,
     source_note: Callable[[], str | None] | None = None,
     refresh_source: Callable[[], None] | None = None,
+    read_from: ReadFrom | None = None,
 ) -> int:
     """Run the TUI until the user quits; the follower runs in a daemon thread meanwhile.
 
@@ -45,11 +49,21 @@ def run_tui(
         bell=bell,
         source_note=source_note,
         refresh_source=refresh_source,
+        read_from=read_from,
     )
     app.run()
     if app.return_code not in (None, 0):
         return app.return_code
     return exit_code(ingestor.snapshot())
+
+
+def run_source(source: Source, bell: bool = False) -> int:
+    """Run the TUI over `source` (built by the one factory) until the user quits."""
+    app = make_app(source, bell=bell)
+    app.run()
+    if app.return_code not in (None, 0):
+        return app.return_code
+    return exit_code(source.ingestor.snapshot())
 
 
 class _Tee:
@@ -117,7 +131,8 @@ def run_tui_on_stream(ingestor: Ingestor, stream_arg: str, bell: bool = False) -
 
     def follower(stop: threading.Event, on_change: Callable[[], None]) -> None:
         try:
-            read_stream(tee, ingestor, stop=stop, on_change=on_change)  # type: ignore[arg-type]
+            # _Tee has read() and no fileno(): all read_stream asks of a binary handle
+            read_stream(cast(BinaryIO, tee), ingestor, stop=stop, on_change=on_change)
         finally:
             os.close(fd)
 

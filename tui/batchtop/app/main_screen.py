@@ -3,25 +3,53 @@
 Keys that only make sense here (filter, sort, pause, enter on a row) are bound here, so the
 footer of a detail screen does not advertise them. The screen holds no data of its own: the
 app hands it each new View (`show_view`) along with the current filter and sort choices.
+
+Layout, chosen by measuring what each pane needs rather than by fixed fractions:
+
+* Progress spans the screen (its lines pack to the width, so a wide screen spends fewer rows).
+* Errors spans the screen too, at the bottom: the message is what a user reads, so it gets the
+  width. Its height is what its groups need (two lines for a long message), at most a third of
+  the screen, so no half-empty box takes rows from the Nodes table.
+* Between them, at WIDE_AT columns and more, Nodes is exactly as wide as its columns need and
+  Resources takes the rest; below that they stack, and Resources is hidden when the screen is
+  shorter than TALL_AT rows (the Nodes table shows each node's CPU and memory anyway).
 """
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container
+from textual.css.scalar import Scalar, Unit
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from batchtop.app.errors_pane import SORTS as ERROR_SORTS
 from batchtop.app.errors_pane import ErrorsPane
 from batchtop.app.header_bar import HeaderBar
+from batchtop.app.host import batchtop
 from batchtop.app.liveness import View
+from batchtop.app.messages import ErrorsGrew, OpenError, OpenNode, TogglePause
 from batchtop.app.nodes_pane import SORTS as NODE_SORTS
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.progress_pane import ProgressPane
 from batchtop.app.resources_pane import ResourcesPane
+
+WIDE_AT = 110
+"""Columns from which Nodes and Resources sit side by side (Nodes needs about 76)."""
+TALL_AT = 34
+"""Rows from which a stacked layout also shows Resources."""
+RESOURCES_MIN = 40
+"""Columns Resources keeps beside Nodes on a wide screen (Nodes drops columns before that)."""
+ERRORS_SHARE = 3
+"""Errors takes at most 1/ERRORS_SHARE of the screen's rows."""
+
+
+def _cells(scalar: Scalar | None) -> float | None:
+    """A width or height in cells (None when unset or in another unit)."""
+    return scalar.value if scalar is not None and scalar.unit == Unit.CELLS else None
 
 
 class FilterBar(Input):
@@ -43,79 +71,109 @@ class FilterBar(Input):
 
 
 class MainScreen(Screen[None]):
+    filter_text: reactive[str] = reactive("", init=False)
+    """What `/` typed; a change repaints the panes (watch below)."""
+    node_sort: reactive[str] = reactive(NODE_SORTS[0], init=False)
+    error_sort: reactive[str] = reactive(ERROR_SORTS[0], init=False)
+
     BINDINGS = [
         Binding("slash", "filter", "filter"),
         Binding("s", "sort", "sort"),
         Binding("p", "pause", "pause"),
         Binding("l", "app.logs", "logs"),
-        Binding("tab", "app.focus_next", "pane", show=False),
-        Binding("shift+tab", "app.focus_previous", "pane", show=False),
-        Binding("escape", "clear_filter", "clear filter", show=False),
+        Binding("q", "app.quit", "quit"),
+        Binding("tab", "pane(1)", "pane"),
+        Binding("shift+tab", "pane(-1)", "pane", show=False),
+        Binding("escape", "clear_filter", "clear"),
     ]
 
     DEFAULT_CSS = """
-    MainScreen #main {
+    MainScreen #middle {
         height: 1fr;
-    }
-    MainScreen.-wide #left {
-        width: 3fr;
-    }
-    MainScreen.-wide #right {
-        width: 2fr;
-    }
-    MainScreen.-narrow #main {
-        layout: vertical;
-    }
-    MainScreen.-narrow #left {
-        height: 1fr;
-    }
-    MainScreen.-narrow #right {
         layout: horizontal;
+    }
+    MainScreen #errors {
         height: 8;
     }
-    MainScreen.-narrow #right > * {
+    MainScreen.-stacked #middle {
+        layout: vertical;
+    }
+    MainScreen.-stacked #nodes {
         width: 1fr;
         height: 1fr;
     }
+    MainScreen.-stacked #resources {
+        width: 1fr;
+        height: 1fr;
+        max-height: 12;
+    }
+    MainScreen.-stacked.-short #resources {
+        display: none;
+    }
+    MainScreen.-wide #resources {
+        width: 1fr;
+    }
     """
-
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self, label: str) -> None:
         super().__init__()
         self.label = label
-        self.filter_text = ""
-        self.node_sort = NODE_SORTS[0]
-        self.error_sort = ERROR_SORTS[0]
         self.ready = False
         """Set once composed: the app may hand over a View before that."""
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.label, id="header")
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield ProgressPane(id="progress")
-                yield NodesPane(id="nodes")
-            with Vertical(id="right"):
-                yield ErrorsPane(id="errors")
-                yield ResourcesPane(id="resources")
+        yield ProgressPane(id="progress")
+        with Container(id="middle"):
+            yield NodesPane(id="nodes")
+            yield ResourcesPane(id="resources")
+        yield ErrorsPane(id="errors")
         yield FilterBar(placeholder="filter nodes, processes, errors", id="filter")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.ready = True
+        self._arrange(self.size.width, self.size.height)
         self.query_one(NodesPane).focus()
         self._rerender()
 
+    def on_errors_grew(self, message: ErrorsGrew) -> None:
+        self._arrange(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._arrange(event.size.width, event.size.height)
+
+    def _arrange(self, width: int, height: int) -> None:
+        """Pick the layout for this size, and size Nodes and Errors to their content."""
+        wide = width >= WIDE_AT
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-stacked")
+        self.set_class(height < TALL_AT, "-short")
+        if not self.ready:
+            return
+        nodes = self.query_one(NodesPane)
+        if wide:
+            want = nodes.wanted_width()
+            # set only on change: a style change asks for a new layout, which repaints every
+            # pane, and this runs on every frame
+            cells = min(want, width - RESOURCES_MIN)
+            if _cells(nodes.styles.width) != cells:
+                nodes.styles.width = cells
+        errors = self.query_one(ErrorsPane)
+        # header + the table's own header + borders; at least 2 groups, at most a share
+        rows = errors.lines_needed + 3
+        cells = max(5, min(rows, height // ERRORS_SHARE))
+        if _cells(errors.styles.height) != cells:
+            errors.styles.height = cells
+
     @property
     def paused(self) -> bool:
-        return bool(getattr(self.app, "paused", False))
+        return batchtop(self).paused
 
     @property
     def source_note(self) -> str | None:
         """The source's own trouble (e.g. Azure throttling), if it reports any."""
-        note = getattr(self.app, "source_note", None)
-        return note() if callable(note) else None
+        return batchtop(self).source_note_text()
 
     def show_view(self, view: View | None) -> None:
         if not self.ready:
@@ -127,15 +185,42 @@ class MainScreen(Screen[None]):
         self.query_one(NodesPane).show(view, self.filter_text, self.node_sort)
         self.query_one(ErrorsPane).show(view, self.filter_text, self.error_sort)
         self.query_one(ResourcesPane).show(view, self.filter_text)
+        self._arrange(self.size.width, self.size.height)
 
     def show_header(self, view: View | None) -> None:
         if self.ready:
             self.query_one(HeaderBar).show(view, self.paused, self.source_note)
 
+    def watch_filter_text(self) -> None:
+        self._rerender()
+
+    def watch_node_sort(self) -> None:
+        self._rerender()
+
+    def watch_error_sort(self) -> None:
+        self._rerender()
+
     def _rerender(self) -> None:
-        self.show_view(getattr(self.app, "view", None))
+        self.show_view(batchtop(self).view)
 
     # ------------------------------------------------------------------ keys
+    def action_pane(self, step: int) -> None:
+        """tab / shift+tab: Nodes, Errors, Resources (what a user reads first, first), skipping
+        a pane the layout hides."""
+        panes = [
+            p
+            for p in (
+                self.query_one(NodesPane),
+                self.query_one(ErrorsPane),
+                self.query_one(ResourcesPane),
+            )
+            if p.display
+        ]
+        if not panes:
+            return
+        current = next((i for i, p in enumerate(panes) if p.has_focus), -1)
+        panes[(current + step) % len(panes)].focus()
+
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.add_class("-shown")
@@ -144,7 +229,6 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self._rerender()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -171,10 +255,12 @@ class MainScreen(Screen[None]):
             i = (NODE_SORTS.index(self.node_sort) + 1) % len(NODE_SORTS)
             self.node_sort = NODE_SORTS[i]
             self.notify(f"nodes sorted by {self.node_sort}", timeout=2)
-        self._rerender()
+
+    def action_expand(self) -> None:
+        self.query_one(NodesPane).action_expand()
 
     def action_pause(self) -> None:
-        self.app.toggle_pause()  # type: ignore[attr-defined]
+        self.post_message(TogglePause())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
@@ -182,8 +268,8 @@ class MainScreen(Screen[None]):
         if isinstance(table, ErrorsPane):
             error = table.errors.get(key or "")
             if error is not None:
-                self.app.open_error(error)  # type: ignore[attr-defined]
+                self.post_message(OpenError(error))
         elif isinstance(table, NodesPane):
             target = table.targets.get(key or "")
             if target is not None:
-                self.app.open_node(*target)  # type: ignore[attr-defined]
+                self.post_message(OpenNode(*target))

@@ -1,9 +1,15 @@
-"""Nodes/processes pane: one row per node, then one per process, with state and progress.
+"""Nodes pane: one row per node, worst first, with its troubled processes shown under it.
 
-Rows carry what a user scans for: done and failed mini-batches, the mini-batch being worked on,
-how long since the last sign of life, and a state (working / idle / stale / dead / ended).
-Stragglers (much slower than their living peers) are marked `slow`; stale and dead rows are
-styled so they stand out with or without colour (the words carry the meaning).
+A user scans this pane for the sick node, so by default nodes are sorted trouble first (dead,
+stale, failing, slow, working, ended: see trouble.py) and each node is one row; only processes
+that are themselves in trouble (stale, dead on a living node, much slower than their peers) get a
+row under it, so a 100-node job still shows its worst ten nodes on a 120x40 screen. `right`
+expands a node into all its processes, `left` folds it back; enter opens its detail.
+
+Rows carry done mini-batches and failed *attempts* (`Err`: a retried mini-batch counts each
+failed try, while Progress counts mini-batches that failed for good), the mini-batch being worked
+on, how long since the last sign of life, and a state. Alarms carry a glyph (✖ dead, ⚠ stale) and
+weight, so they read with or without colour.
 """
 
 from __future__ import annotations
@@ -11,17 +17,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
+from textual.binding import Binding
 
-from batchtop.app.liveness import STATE_RANK, NodeRow, ProcessRow, View
-from batchtop.app.synced_table import Cells, SyncedTable
-from batchtop.app.textfmt import STATE_STYLES, age, state_text
+from batchtop.app.liveness import DEAD, STATE_RANK, NodeRow, ProcessRow, View
+from batchtop.app.synced_table import PADDING, Cells, Column, SyncedTable, fit_columns
+from batchtop.app.textfmt import age, state_text, style
+from batchtop.app.trouble import process_in_trouble, trouble, trouble_order
 from batchtop.textsafe import safe
 
-SORTS = ("name", "state", "done", "failed", "silent")
-"""`s` cycles through these; `name` keeps the natural order of the snapshot."""
+SORTS = ("trouble", "name", "state", "done", "failed", "silent")
+"""`s` cycles through these; `trouble` is worst first, `name` the natural order of the snapshot."""
+NAME_MOST = 32
+"""The name column never grows past this (long node names end in an ellipsis)."""
 
 
 def _sort_key(sort: str) -> Callable[[NodeRow | ProcessRow], tuple]:
+    """Key for the plain sorts (`trouble` has its own ranking, in trouble.py)."""
     if sort == "state":
         return lambda r: (STATE_RANK.get(r.state, 9),)
     if sort == "done":
@@ -33,8 +44,13 @@ def _sort_key(sort: str) -> Callable[[NodeRow | ProcessRow], tuple]:
     return lambda r: ()
 
 
-def _pct(value: float | None) -> Text:
-    return Text("-" if value is None else f"{value:.0f}%", justify="right")
+def _pct(value: float | None, old: bool = False) -> Text:
+    """A resource value; a dead node's last sample is in brackets and italic: old, not now."""
+    if value is None:
+        return Text("-", justify="right")
+    if old:
+        return Text(f"({value:.0f}%)", style=style("old"), justify="right")
+    return Text(f"{value:.0f}%", justify="right")
 
 
 def _num(value: int, style: str = "") -> Text:
@@ -42,60 +58,132 @@ def _num(value: int, style: str = "") -> Text:
 
 
 class NodesPane(SyncedTable):
-    """DataTable of nodes and their processes; enter opens the node (or process) detail."""
+    """DataTable of nodes and (some of) their processes; enter opens the node (or process)."""
 
     COLUMNS = (
-        ("name", "Node / process", 20),
-        ("state", "State", 7),
-        ("done", "Done", 6),
-        ("failed", "Fail", 5),
-        ("current", "Batch", 6),
-        ("silent", "Quiet", 5),
-        ("cpu", "CPU", 4),
-        ("mem", "Mem", 4),
+        Column("name", "Node / process", 10, flex=True, most=NAME_MOST),
+        Column("state", "State", 7),
+        Column("done", "Done", 6),
+        Column("failed", "Err", 5),
+        Column("current", "Batch", 6, drop=3),
+        Column("silent", "Quiet", 5, drop=2),
+        Column("cpu", "CPU", 5, drop=1),
+        Column("mem", "Mem", 5, drop=1),
     )
+
+    BINDINGS = [
+        Binding("right", "expand", "expand", show=False),
+        Binding("left", "collapse", "fold", show=False),
+    ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.targets: dict[str, tuple[str, str | None]] = {}
         """Row key -> (node, process or None), for drilling in."""
+        self.expanded: set[str] = set()
+        """Nodes the user unfolded with `right`: all their processes are shown."""
         self._cells_cache: dict[str, tuple[tuple, Cells]] = {}
+        self._names_width = 0
+        self._last: tuple[View, str, str] | None = None
         self.border_title = "Nodes"
 
-    def show(self, view: View, filter_text: str = "", sort: str = "name") -> None:
+    def flex_wanted(self) -> int | None:
+        return self._names_width
+
+    def wanted_width(self) -> int:
+        """Cells this pane needs to show every column whole (borders and scrollbar included)."""
+        layout = fit_columns(self.COLUMNS, 10_000, self.flex_wanted())
+        cells = sum(width + 2 * PADDING for _, width in layout)
+        return cells + 2 + self.styles.scrollbar_size_vertical
+
+    def show(self, view: View, filter_text: str = "", sort: str = "trouble") -> None:
+        self._last = (view, filter_text, sort)
         needle = filter_text.lower()
-        key = _sort_key(sort)
-        nodes = list(view.nodes)
-        if sort != "name":
-            nodes.sort(key=key)
+        if sort == "trouble":
+            nodes = trouble_order(view.nodes)
+        else:
+            nodes = list(view.nodes)
+            if sort != "name":
+                nodes.sort(key=_sort_key(sort))
+        expand_all = len(view.nodes) == 1  # a node's own detail screen: every process
         rows: list[tuple[str, Cells]] = []
         targets: dict[str, tuple[str, str | None]] = {}
         shown_procs = 0
+        longest = 4
         for node in nodes:
             name = node.view.name
             node_hit = not needle or needle in name.lower()
-            procs = [p for p in node.processes if node_hit or needle in p.view.key.lower()]
-            if not node_hit and not procs:
-                continue
-            if sort != "name":
-                procs.sort(key=key)
+            if node_hit:
+                if expand_all or name in self.expanded:
+                    procs = list(node.processes)
+                elif node.state == DEAD:
+                    procs = []  # every process of a dead node is dead: the node row says it
+                else:
+                    procs = [p for p in node.processes if process_in_trouble(p)]
+            else:
+                procs = [p for p in node.processes if needle in p.view.key.lower()]
+                if not procs:
+                    continue
+            if sort not in ("trouble", "name"):
+                procs.sort(key=_sort_key(sort))
+            elif sort == "trouble":
+                procs.sort(key=lambda p: STATE_RANK.get(p.state, 9) - (0.5 if p.straggler else 0))
             rows.append((f"n\0{name}", self._cached(f"n\0{name}", node)))
             targets[f"n\0{name}"] = (name, None)
+            longest = max(longest, min(len(name), NAME_MOST))
             for proc in procs:
                 rkey = f"p\0{proc.view.key}"
                 rows.append((rkey, self._cached(rkey, proc)))
                 targets[rkey] = (name, proc.view.name)
+                longest = max(longest, min(len(proc.view.name) + 1 + 5, NAME_MOST))
                 shown_procs += 1
         self.targets = targets
+        self._names_width = longest
         total_procs = sum(len(n.processes) for n in view.nodes)
-        title = f"Nodes {len(view.nodes)} · processes {total_procs}"
+        title = f"Nodes {len(view.nodes)}"
+        words = trouble(view).words()
+        if words:
+            title += f" ({words})"
+        title += f" · {total_procs} procs"
         if needle:
             title += f" · filter “{safe(filter_text, 20)}”: {shown_procs} shown"
-        if sort != "name":
+        if sort != "trouble":
             title += f" · sort {sort}"
         self.border_title = title
         self.sync(rows)
 
+    # ------------------------------------------------------------------ keys
+    def _node_under_cursor(self) -> str | None:
+        key = self.current_key()
+        if key is None:
+            return None
+        return self.targets.get(key, (None, None))[0]
+
+    def action_expand(self) -> None:
+        """`right`: show every process of the node under the cursor."""
+        name = self._node_under_cursor()
+        if name is not None and name not in self.expanded:
+            self.expanded.add(name)
+            self._reshow()
+
+    def action_collapse(self) -> None:
+        """`left`: fold the node (from its row or any of its processes) back to one row."""
+        name = self._node_under_cursor()
+        if name is not None and name in self.expanded:
+            self.expanded.discard(name)
+            self._reshow()
+            key = f"n\0{name}"
+            if key in self.row_keys:
+                self.move_cursor(row=self.row_keys.index(key), animate=False)
+
+    def refit(self) -> None:
+        self._reshow()
+
+    def _reshow(self) -> None:
+        if self._last is not None:
+            self.show(*self._last)
+
+    # ------------------------------------------------------------------ cells
     def _cached(self, key: str, row: NodeRow | ProcessRow) -> Cells:
         """Cells of a row, rebuilt only when what they show changed: with 3,200 processes,
         making Text objects for every cell on every tick would cost more than the table."""
@@ -131,36 +219,35 @@ class NodesPane(SyncedTable):
 
     @staticmethod
     def _node_cells(node: NodeRow) -> Cells:
-        style = (
-            "bold " + STATE_STYLES.get(node.state, "")
-            if node.state in ("stale", "dead")
-            else "bold"
-        )
+        name_style = "bold " + style(node.state) if node.state in ("stale", "dead") else "bold"
         busy = f"{node.busy}/{len(node.processes)}" if node.processes else "-"
+        old = node.state == DEAD
         return (
-            Text(safe(node.view.name, 20), style=style, no_wrap=True, overflow="ellipsis"),
+            Text(
+                safe(node.view.name, NAME_MOST), style=name_style, no_wrap=True, overflow="ellipsis"
+            ),
             state_text(node.state),
             _num(node.done),
-            _num(node.failed, "red" if node.failed else ""),
+            _num(node.failed, style("failed") if node.failed else ""),
             Text(busy, justify="right", style="dim"),
             Text(age(node.silence), justify="right"),
-            _pct(node.view.latest.get("cpu")),
-            _pct(node.view.latest.get("memory")),
+            _pct(node.view.latest.get("cpu"), old),
+            _pct(node.view.latest.get("memory"), old),
         )
 
     @staticmethod
     def _process_cells(proc: ProcessRow) -> Cells:
-        name = " " + safe(proc.view.name, 18)
-        style = STATE_STYLES.get(proc.state, "") if proc.state in ("stale", "dead") else ""
+        name = " " + safe(proc.view.name, NAME_MOST - 6)
+        name_style = style(proc.state) if proc.state in ("stale", "dead") else ""
         if proc.straggler:
-            name = f"{name[:13]} slow"
-            style = "bold yellow"
+            name = f"{name} slow"
+            name_style = style("slow")
         current = proc.view.current
         return (
-            Text(name, style=style, no_wrap=True, overflow="ellipsis"),
+            Text(name, style=name_style, no_wrap=True, overflow="ellipsis"),
             state_text(proc.state),
             _num(proc.view.processed),
-            _num(proc.view.failed, "red" if proc.view.failed else ""),
+            _num(proc.view.failed, style("failed") if proc.view.failed else ""),
             Text("-" if current is None else str(current), justify="right"),
             Text(age(proc.silence), justify="right"),
             Text(""),

@@ -3,19 +3,72 @@
 Succeeded and failed mini-batches differ by glyph as well as colour (█ ▒ ─), so the bar still
 reads right with NO_COLOR or on a 16-colour terminal. The widget renders for its current width,
 so a resize reflows the bar without any bookkeeping.
+
+No line is ever lost: every fact is a short segment, and segments are packed into lines of the
+pane's width (a segment never split between lines unless it is longer than a line, and then it
+wraps). The pane's height is the number of packed lines, so it cannot hide its own last line.
+The verdict of a failed job comes right under the bar, wrapped, never cut.
+
+"failed" here counts mini-batches that failed for good (after their retries); the Nodes pane's
+`Err` column counts failed attempts. The labels say which is which.
 """
 
 from __future__ import annotations
 
-import textwrap
+import io
 
+from rich.console import Console
 from rich.text import Text
 from textual.widget import Widget
 
 from batchtop.app.header_bar import status_text
 from batchtop.app.liveness import View
-from batchtop.app.textfmt import count, log_text
+from batchtop.app.textfmt import count, log_text, style
 from batchtop.timeparse import format_duration
+
+GAP = "   "
+"""Between two segments on one line."""
+_WRAPPER = Console(file=io.StringIO(), width=1000, color_system=None, legacy_windows=False)
+
+
+def pack(segments: list[Text], width: int) -> list[Text]:
+    """Lay the segments out left to right in lines of at most `width` cells; a segment longer
+    than a line is wrapped onto lines of its own (word by word)."""
+    width = max(1, width)
+    out: list[Text] = []
+    line: Text | None = None
+    for segment in segments:
+        size = segment.cell_len
+        if size > width:
+            if line is not None:
+                out.append(line)
+                line = None
+            for part in segment.wrap(_WRAPPER, width, overflow="fold"):
+                part.rstrip()
+                out.append(part)
+            continue
+        if line is not None and line.cell_len + len(GAP) + size <= width:
+            line.append(GAP)
+            line.append_text(segment)
+        else:
+            if line is not None:
+                out.append(line)
+            line = segment.copy()
+    if line is not None:
+        out.append(line)
+    for text in out:
+        text.no_wrap = True
+        text.overflow = "crop"
+    return out
+
+
+def _segment(label: str, value: str = "", value_style: str = "") -> Text:
+    text = Text()
+    text.append(label, style="dim")
+    if value:
+        text.append(value, style=value_style)
+    return text
+
 
 OK_CHAR, FAILED_CHAR, TODO_CHAR = "█", "▒", "─"
 
@@ -59,6 +112,7 @@ class ProgressPane(Widget):
         self.add_class("pane")
         self.view: View | None = None
         self.border_title = "Progress"
+        self._lines: tuple[View | None, int, list[Text]] | None = None
 
     def show(self, view: View) -> None:
         """Repaint only when the text changed; ask for a new layout only when its height did."""
@@ -72,9 +126,20 @@ class ProgressPane(Widget):
         self.refresh(layout=before is None or len(before) != len(after))
 
     def lines(self, width: int) -> list[Text]:
+        """The pane's lines at `width` (computed once per view and width: layout, render and
+        the change check all ask)."""
+        cached = self._lines
+        if cached is not None and cached[0] is self.view and cached[1] == width:
+            return cached[2]
+        out = self._build(width)
+        self._lines = (self.view, width, out)
+        return out
+
+    def _build(self, width: int) -> list[Text]:
         view = self.view
         if view is None:
             return [Text("reading the logs…", style="dim")]
+        width = max(1, width)
         snap = view.snapshot
         mb = snap.mini_batches
         total = mb.total
@@ -83,61 +148,47 @@ class ProgressPane(Widget):
         head = status_text(snap.status)
         head.append(" ")
         bar_width = max(5, width - len(head.plain) - len(tail))
-        first = Text(no_wrap=True, overflow="ellipsis")
+        first = Text(no_wrap=True, overflow="crop")
         first.append_text(head)
         first.append_text(progress_bar(mb.succeeded, mb.failed, total, bar_width))
         first.append(tail, style="bold")
+        out = [first]
+        if snap.verdict:
+            # the one line that says why a job failed: right under the bar, wrapped, never cut
+            verdict = Text("verdict ", style="bold " + style("failed"))
+            verdict.append_text(log_text(snap.verdict, 300, style=style("failed")))
+            out += pack([verdict], width)
 
-        second = Text(no_wrap=True, overflow="ellipsis")
-        second.append("batches ", style="dim")
-        second.append(f"{mb.succeeded:,} ok", style="green")
-        second.append("  ")
-        second.append(f"{mb.failed:,} failed", style="bold red" if mb.failed else "")
-        second.append(f"  {mb.retried:,} retried")
+        facts: list[Text] = []
+        batches = _segment("mini-batches ", f"{mb.succeeded:,} ok", "green")
+        batches.append(" · ", style="dim")
+        batches.append(f"{mb.failed:,} failed", style=style("failed") if mb.failed else "")
+        batches.append(f" · {mb.retried:,} retried")
+        facts.append(batches)
         items = snap.items
         if items.total is not None or items.succeeded is not None:
-            second.append("   items ", style="dim")
-            second.append(f"{count(items.succeeded)} ok")
+            line = _segment("items ", f"{count(items.succeeded)} ok")
             if items.failed:
-                second.append(f" {items.failed:,} failed", style="red")
-            second.append(f" of {count(items.total)}")
-
-        third = Text(no_wrap=True, overflow="ellipsis")
+                line.append(" · ", style="dim")
+                line.append(f"{items.failed:,} failed", style=style("failed"))
+            line.append(f" · of {count(items.total)}")
+            facts.append(line)
         rate = snap.rate_per_min
-        third.append("rate ", style="dim")
-        third.append("-" if rate is None else f"{rate:,.1f}/min")
-        third.append("  eta ", style="dim")
-        third.append(format_duration(snap.eta_seconds))
+        facts.append(_segment("rate ", "-" if rate is None else f"{rate:,.1f}/min"))
+        eta = _segment("eta ", format_duration(snap.eta_seconds))
         if snap.runtime_eta_seconds is not None:
-            third.append(f" (runtime {format_duration(snap.runtime_eta_seconds)})", style="dim")
-        third.append("  elapsed ", style="dim")
-        third.append(format_duration(snap.elapsed_seconds))
-        out = [first, second, third]
+            eta.append(f" (runtime {format_duration(snap.runtime_eta_seconds)})", style="dim")
+        facts.append(eta)
+        facts.append(_segment("elapsed ", format_duration(snap.elapsed_seconds)))
         if snap.scheduling:
-            sched = log_text(snap.scheduling, 200)
-            if len(third.plain) + 4 + len(sched.plain) <= width:
-                third.append("  │ ", style="dim")  # fits: no extra line on a small screen
-                third.append_text(sched)
-            else:
-                line = Text("scheduling ", style="dim", no_wrap=True, overflow="ellipsis")
-                line.append_text(sched)
-                out.append(line)
-        if snap.verdict:
-            # the one line that says why a job failed: wrapped, never cut
-            plain = "verdict " + log_text(snap.verdict, 300).plain
-            for i, chunk in enumerate(textwrap.wrap(plain, max(20, width)) or [plain]):
-                line = Text(no_wrap=True, overflow="ellipsis")
-                if i == 0:
-                    line.append("verdict", style="bold red")
-                    line.append(chunk[len("verdict") :], style="red")
-                else:
-                    line.append(chunk, style="red")
-                out.append(line)
-        return out
+            sched = _segment("scheduling ")
+            sched.append_text(log_text(snap.scheduling, 200))
+            facts.append(sched)
+        return out + pack(facts, width)
 
     def render(self) -> Text:
-        # joined lines must not wrap either: the height is one row per line
-        joined = Text("\n", no_wrap=True, overflow="ellipsis")
+        # every line fits the width already; joined they must not wrap either: one row per line
+        joined = Text("\n", no_wrap=True, overflow="crop")
         return joined.join(self.lines(self.content_size.width or 76))
 
     def get_content_height(self, container, viewport, width: int) -> int:

@@ -4,7 +4,7 @@
 
 Every scene is a tree read whole (no follower) with the clock frozen, so the SVGs are the same
 on every run and only change when the UI or the data does. The same scene builders feed the
-snapshot tests (tests/app/test_snapshots.py).
+snapshot tests (tests/app/test_app_snapshots.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batchtop.app.app import BatchtopApp
+from batchtop.app.source import LocalSource, make_app
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
 
@@ -35,19 +36,9 @@ FIXTURES = _repo_folder("fixtures")
 
 def tree_app(folder: Path, label: str | None = None) -> BatchtopApp:
     """An app over a whole tree, read once, frozen clock: deterministic frames."""
-    ingestor = Ingestor()
-    tree = LocalTree.open(folder, ingestor)
-    tree.read_all()
-    ingestor.flush(final=True)
-    return BatchtopApp(
-        ingestor,
-        follower=None,
-        label=label or f"fixtures/{folder.name}",
-        list_files=lambda: sorted(tree.tails),
-        read_file=lambda rel: tree.full_path(rel).read_bytes(),
-        clock=lambda: FROZEN_CLOCK,
-        tick=None,
-    )
+    tree = LocalTree.open(folder, Ingestor())
+    source = LocalSource(tree, label or f"fixtures/{folder.name}", live=False)
+    return make_app(source, clock=lambda: FROZEN_CLOCK, tick=None)
 
 
 def fixture_app(name: str) -> BatchtopApp:
@@ -74,6 +65,26 @@ def simulated_app(folder: Path) -> BatchtopApp:
     return tree_app(folder, label="demo (simulated job)")
 
 
+def simulated_100_app(folder: Path) -> BatchtopApp:
+    """A 100-node job (4 processes each) 70 % through, node 37 dead since 20 %: the scale at
+    which the screen must still show the worst nodes first."""
+    from batchtop.simulator import SimConfig, write_tree
+
+    config = SimConfig(
+        era="v2",
+        nodes=100,
+        processes=4,
+        mini_batches=8000,
+        failure_rate=0.03,
+        dead_node=37,
+        dead_at=0.2,
+        stop_at=0.7,
+        seed=3,
+    )
+    write_tree(folder, config)
+    return tree_app(folder, label="simulated 100-node job")
+
+
 @dataclass
 class Scene:
     name: str
@@ -89,7 +100,8 @@ def _fixture(name: str) -> Callable[[Path], BatchtopApp]:
 SCENES = (
     Scene("running", simulated_app, (160, 48)),
     Scene("running-80x24", simulated_app, (80, 24)),
-    Scene("failed", _fixture("v2-failed"), (120, 36)),
+    Scene("running-100-nodes-120x40", simulated_100_app, (120, 40)),
+    Scene("failed", _fixture("v2-failed"), (120, 40)),
     Scene("failed-error-detail", _fixture("v2-failed"), (120, 36), ("tab", "down", "enter")),
     Scene("node-detail", _fixture("v2-running"), (120, 36), ("down", "down", "down", "enter")),
     Scene("log-viewer", _fixture("v2-failed"), (120, 36), ("tab", "down", "enter", "o")),

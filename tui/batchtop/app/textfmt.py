@@ -17,14 +17,58 @@ from batchtop.textsafe import safe
 LINE_LIMIT = 500
 """Characters of one log-derived string shown in a pane; the log viewer shows the full text."""
 
-STATE_STYLES = {
+STATE_GLYPHS = {DEAD: "✖ ", STALE: "⚠ "}
+"""Alarms carry a glyph, so they read without colour (NO_COLOR, 16 colours, a screenshot)."""
+
+COLOUR_STYLES = {
     WORKING: "green",
     IDLE: "dim",
-    STALE: "bold yellow",
-    DEAD: "bold red",
+    STALE: "bold black on yellow",
+    DEAD: "bold white on red",
     ENDED: "dim",
+    "failed": "bold red",
+    "slow": "bold yellow",
+    "alarm": "bold white on red",
+    "warn": "bold black on yellow",
+    "old": "dim italic",
 }
+"""Alarms are a light/dark pair, never a colour on the default background: Textual's NO_COLOR
+filter turns colours into greys by luminance, and red on black becomes grey on near-black."""
+
+MONO_STYLES = {
+    WORKING: "",
+    IDLE: "",
+    STALE: "bold underline",
+    DEAD: "bold reverse",
+    ENDED: "",
+    "failed": "bold",
+    "slow": "bold",
+    "alarm": "bold reverse",
+    "warn": "bold underline",
+    "old": "italic",
+}
+"""Under NO_COLOR, weight and reverse video carry the alarm instead (no dim: dim is a colour)."""
+
+STATE_STYLES = COLOUR_STYLES
+"""The styles in force: `use_mono(True)` (the app does it when NO_COLOR is set) swaps them."""
+
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
+
+
+def use_mono(mono: bool) -> None:
+    """Pick the colour or the no-colour styles. Rich styles are fixed when a `Text` is built,
+    before Textual's NO_COLOR filter sees them, so the choice has to be made here, once per app."""
+    global STATE_STYLES
+    STATE_STYLES = MONO_STYLES if mono else COLOUR_STYLES
+
+
+def is_mono() -> bool:
+    return STATE_STYLES is MONO_STYLES
+
+
+def style(name: str) -> str:
+    """The style for a state or an alarm kind ("failed", "slow", "alarm", "warn", "old")."""
+    return STATE_STYLES.get(name, "")
 
 
 def log_text(text: str | None, limit: int | None = LINE_LIMIT, style: str = "") -> Text:
@@ -52,7 +96,8 @@ def age(seconds: float | None) -> str:
 
 
 def state_text(state: str) -> Text:
-    return Text(state, style=STATE_STYLES.get(state, ""))
+    """`✖ dead`, `⚠ stale`, `working`: the glyph makes an alarm readable without colour."""
+    return Text(STATE_GLYPHS.get(state, "") + state, style=style(state))
 
 
 def sparkline(values: Sequence[float], width: int, top: float | None = None) -> str:

@@ -14,9 +14,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from azure.core.exceptions import AzureError as CoreAzureError
+
 from batchtop.azure.errors import AzureError, redact
 from batchtop.azure.follow import FollowStatus
 from batchtop.azure.run import AzureTarget, add_azure_arguments, open_job, run_once
+from batchtop.azure.session import sdk_error
 
 __all__ = ["add_azure_arguments", "run_job"]
 
@@ -26,7 +29,10 @@ def run_job(args: argparse.Namespace) -> int:
     if getattr(args, "once", False) or getattr(args, "json", False):
         return run_once(args, args.job_name)
     try:
-        target = open_job(args, args.job_name)
+        try:
+            target = open_job(args, args.job_name)
+        except CoreAzureError as exc:  # an SDK error raised outside Session.call
+            raise sdk_error("job", exc, None) from None
     except AzureError as exc:
         print(redact(str(exc)), file=sys.stderr)
         return exc.exit_code
@@ -59,52 +65,92 @@ def source_note(status: FollowStatus | None) -> str | None:
     return f"Azure: {status.error or 'poll failed'}{since}; retry in {status.next_poll_in:.0f} s"
 
 
-def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
-    from batchtop.app.main import run_tui
-    from batchtop.ingest import Ingestor
+class LiveAzure:
+    """Everything the TUI needs to follow an opened job: the follower thread's body, the
+    header note, the file list and reader. Built apart from `run_tui` so tests can drive a
+    real app (`app(...)`) on the emulators."""
 
-    ingestor = Ingestor()
-    for event in target.job_events():
-        ingestor.state.apply(event)
-    fatal: list[AzureError] = []
-    latest: list[FollowStatus] = []
-    wake = threading.Event()
+    def __init__(
+        self, target: AzureTarget, status_every: float = 30.0, step_every: float = 5.0
+    ) -> None:
+        from batchtop.ingest import Ingestor
 
-    def on_status(status: FollowStatus) -> None:
-        latest[:] = [status]
+        self.target = target
+        self.ingestor = Ingestor()
+        for event in target.job_events():
+            self.ingestor.state.apply(event)
+        self.fatal: list[AzureError] = []
+        self.latest: list[FollowStatus] = []
+        self.wake = threading.Event()
+        self.status_every = status_every
+        self.step_every = step_every
+
+    def on_status(self, status: FollowStatus) -> None:
+        self.latest[:] = [status]
         if status.fatal is not None:
-            fatal.append(status.fatal)
+            self.fatal.append(status.fatal)
 
-    def follower(stop: threading.Event, on_change: Callable[[], None]) -> None:
+    def follower(self, stop: threading.Event, on_change: Callable[[], None]) -> None:
+        ingestor = self.ingestor
+
         def apply(event: Any) -> None:
             with ingestor.lock:
                 ingestor.state.apply(event)
             on_change()
 
-        target.follow(
-            _NotifyingSink(ingestor, on_change), stop, wake=wake, on_status=on_status, apply=apply
+        self.target.follow(
+            _NotifyingSink(ingestor, on_change),
+            stop,
+            wake=self.wake,
+            on_status=self.on_status,
+            apply=apply,
+            status_every=self.status_every,
+            step_every=self.step_every,
         )
 
-    def read_file(rel: str) -> bytes:
+    def note(self) -> str | None:
+        """The header's warning: a sign-in waiting for the user (its prompt on stderr is hidden
+        under the TUI), the source's trouble, the job's, then --save's."""
+        prompt = self.target.session.credential.prompt
+        return (
+            (prompt.pending if prompt is not None else None)
+            or source_note(self.latest[0] if self.latest else None)
+            or self.target.note
+            or self.target.source.mirror_error
+        )
+
+    def read_file(self, rel: str) -> bytes:
+        target = self.target
         mirror = target.source.mirror
         if mirror is not None:
             return mirror.local_path(rel).read_bytes()
         blob = target.source.client.download_blob(target.location.prefix + rel)
         return blob.readall()
 
-    code = run_tui(
-        ingestor=ingestor,
-        follower=follower,
-        label=f"{target.job.name} ({target.session.workspace.workspace})",
-        list_files=lambda: sorted(target.source.files),
-        read_file=read_file,
-        bell=getattr(args, "bell", False),
-        source_note=lambda: (
-            source_note(latest[0] if latest else None) or target.source.mirror_error
-        ),
-        refresh_source=wake.set,
-    )
-    if fatal:
-        print(redact(str(fatal[-1])), file=sys.stderr)
-        return fatal[-1].exit_code
+    def tui_kwargs(self, bell: bool) -> dict[str, Any]:
+        target = self.target
+        return dict(
+            follower=self.follower,
+            label=f"{target.job.name} ({target.session.workspace.workspace})",
+            list_files=lambda: sorted(self.target.source.files),
+            read_file=self.read_file,
+            bell=bell,
+            source_note=self.note,
+            refresh_source=self.wake.set,
+        )
+
+    def app(self, bell: bool = False, **extra: Any) -> Any:
+        from batchtop.app.app import BatchtopApp
+
+        return BatchtopApp(self.ingestor, **self.tui_kwargs(bell), **extra)
+
+
+def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
+    from batchtop.app.main import run_tui
+
+    live = LiveAzure(target)
+    code = run_tui(ingestor=live.ingestor, **live.tui_kwargs(getattr(args, "bell", False)))
+    if live.fatal:
+        print(redact(str(live.fatal[-1])), file=sys.stderr)
+        return live.fatal[-1].exit_code
     return code

@@ -64,17 +64,24 @@ def first_line(exc: BaseException) -> str:
 
 
 def retry_after_of(exc: BaseException) -> float | None:
-    """Seconds from a Retry-After / x-ms-retry-after-ms header on the error's response, if any."""
+    """Seconds the service asked us to wait, from the error's response, if it said.
+
+    Parsed by azure-core's own `RetryPolicy.get_retry_after`: `Retry-After` in seconds or as an
+    HTTP date, `retry-after-ms`, `x-ms-retry-after-ms`.
+    """
+    from azure.core.pipeline import PipelineContext, PipelineResponse
+    from azure.core.pipeline.policies import RetryPolicy
+
     response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    try:
-        if "x-ms-retry-after-ms" in headers:
-            return float(headers["x-ms-retry-after-ms"]) / 1000.0
-        if "Retry-After" in headers:
-            return float(headers["Retry-After"])
-    except (TypeError, ValueError):
+    if response is None or getattr(response, "headers", None) is None:
         return None
-    return None
+    try:
+        seconds = RetryPolicy().get_retry_after(
+            PipelineResponse(None, response, PipelineContext(None))  # type: ignore[arg-type]
+        )
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if seconds is None else max(0.0, float(seconds))
 
 
 class RedactingFilter(logging.Filter):

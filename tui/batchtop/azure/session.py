@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import AzureError as CoreAzureError
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
@@ -21,7 +22,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from batchtop.azure.credentials import SIGN_IN_HINT, RenewableCredential
+from batchtop.azure.credentials import SIGN_IN_HINT, RenewableCredential, SignInPrompt
 from batchtop.azure.errors import (
     AzureError,
     TransientError,
@@ -45,10 +46,11 @@ class Session:
         self,
         workspace: Workspace,
         credential_factory: Callable[[], TokenCredential],
+        prompt: SignInPrompt | None = None,
         **client_kwargs: Any,
     ) -> None:
         self.workspace = workspace
-        self.credential = RenewableCredential(credential_factory)
+        self.credential = RenewableCredential(credential_factory, prompt)
         self._client_kwargs = client_kwargs
         self._ml: Any = None
 
@@ -114,6 +116,11 @@ class Session:
                 raise classify_http(step, exc, self.workspace) from None
             except (ServiceRequestError, ServiceResponseError, ConnectionError) as exc:
                 raise TransientError(f"{step}: connection failed ({first_line(exc)})") from None
+            except CoreAzureError as exc:
+                # azure-ai-ml's MlException family (JobException, ValidationException,
+                # PipelineChildJobError, JobParsingError) derives from azure-core's AzureError:
+                # the SDK could not make sense of an answer. One line, never a traceback.
+                raise sdk_error(step, exc, self.workspace) from None
 
 
 def classify_http(step: str, exc: HttpResponseError, workspace: Workspace) -> Exception:
@@ -138,6 +145,18 @@ def classify_http(step: str, exc: HttpResponseError, workspace: Workspace) -> Ex
         step,
         f"service answered {status}: {first_line(exc)}",
         f"check {workspace.describe()} in subscription {workspace.subscription}.",
+    )
+
+
+def sdk_error(step: str, exc: BaseException, workspace: Workspace | None) -> AzureError:
+    """An SDK-side failure (not an HTTP error) as one line with what to try next."""
+    kind = type(exc).__name__
+    where = f" from {workspace.describe()}" if workspace is not None else ""
+    return AzureError(
+        step,
+        f"azure-ai-ml could not handle the answer{where}: {kind}: {first_line(exc)}",
+        "update azure-ai-ml (`pip install -U azure-ai-ml`); if it persists, report the job "
+        "type and this line.",
     )
 
 

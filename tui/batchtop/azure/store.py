@@ -16,6 +16,7 @@ sign-in (a storage token), which works when the identity has a data role on the 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,17 +70,44 @@ def log_uri_of(session: Session, job: JobRef) -> tuple[str, str]:
     def default_output(ml: Any) -> str | None:
         if job.parent:  # run-history children carry no outputs; skip a wasted GET
             return None
-        outputs = getattr(ml.jobs.get(job.name), "outputs", None) or {}
+        from azure.ai.ml.exceptions import MlException
+
+        try:
+            entity = ml.jobs.get(job.name)
+        except MlException:  # a job type this SDK cannot parse: the default place, as below
+            return None
+        outputs = getattr(entity, "outputs", None) or {}
         out = outputs.get("default") if hasattr(outputs, "get") else None
         return getattr(out, "path", None)
 
     uri = session.call("log location lookup", default_output)
-    if uri and uri.startswith("azureml://"):
-        from azure.ai.ml._utils._storage_utils import AzureMLDatastorePathUri
-
-        parsed = AzureMLDatastorePathUri(uri)
-        return parsed.datastore, parsed.path.rstrip("/") + "/"
+    parsed = parse_datastore_uri(uri) if uri and uri.startswith("azureml://") else None
+    if parsed is not None:
+        return parsed[0], parsed[1].rstrip("/") + "/"
     return ARTIFACT_STORE, f"ExperimentRun/dcid.{job.name}/"
+
+
+_DATASTORE_URI = re.compile(r"^azureml://(?:.*/)?datastores/(?P<ds>[^/]+)/(?:paths/)?(?P<path>.+)$")
+
+
+def parse_datastore_uri(uri: str) -> tuple[str, str] | None:
+    """(datastore, path) of an `azureml://` URI, by the SDK's private parser when it is there
+    (docs/azure.md lists it), else by the documented forms `azureml://datastores/<ds>/paths/<p>`
+    and the REST output form `azureml://datastores/<ds>/<p>`; None if neither applies."""
+    try:
+        from azure.ai.ml._utils._storage_utils import AzureMLDatastorePathUri
+    except ImportError:
+        return parse_datastore_uri_by_pattern(uri)
+    try:
+        parsed = AzureMLDatastorePathUri(uri)
+    except Exception:  # noqa: BLE001 - a form the SDK refuses: try the documented ones
+        return parse_datastore_uri_by_pattern(uri)
+    return str(parsed.datastore), str(parsed.path)
+
+
+def parse_datastore_uri_by_pattern(uri: str) -> tuple[str, str] | None:
+    m = _DATASTORE_URI.match(uri)
+    return None if m is None else (m["ds"], m["path"])
 
 
 def locate_logs(session: Session, job: JobRef) -> BlobLocation:

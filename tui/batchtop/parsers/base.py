@@ -69,7 +69,13 @@ class OpenRecord:
         self.mini_batch = mini_batch
 
     def extend(self, text: str) -> None:
-        """Add continuation lines (a block of them, newline separated)."""
+        """Add continuation lines (a block of them, newline separated). A block that ends
+        with its last line's newline adds no empty line after it: the record may go on in the
+        next chunk, and a phantom blank line there would make the text depend on chunking."""
+        if not text:
+            return
+        if text.endswith("\n"):
+            text = text[:-1]
         for line in text.split("\n"):
             if len(self.lines) >= MAX_RECORD_LINES or self.chars >= MAX_RECORD_CHARS:
                 self.dropped += 1

@@ -121,8 +121,16 @@ def _stopped(at: float | None, reasons: list[str]) -> list[ev.Event]:
     return [ev.Verdict(joined, at)] if joined else []
 
 
+_PIPE_LEVEL = re.compile(r"\|(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\|")
+"""Old `overview.txt` may be written `asctime|LEVEL|message` (evidence.md: the 2019/2020
+`LogConfig.config_overview()` handler): the level is dropped and the message read as usual."""
+
+
 class OverviewParser(TimestampedParser):
     def on_head(self, at: float | None, message: str) -> HeadResult | None:
+        pipe = _PIPE_LEVEL.match(message)
+        if pipe is not None:
+            message = message[pipe.end() :]
         return interpret_overview_message(at, message)
 
 

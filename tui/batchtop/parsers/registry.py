@@ -17,6 +17,42 @@ _PERF_2019 = r"(?:^|/)logs/performance/" + _NODE
 _LIFECYCLER = r"(?:^|/)system_logs/lifecycler/" + _NODE
 _PROC_IN_NAME = re.compile(r"(process\d+|Process-\d+)", re.IGNORECASE)
 
+_PLACE = re.compile(
+    r"(?:^|/)(?:"
+    # v2 and 2021+: user output, user errors, worker logs, perf, kills (shared/formats
+    # README §3-5; evidence.md D1, D2)
+    r"logs/user/(?:stdout|stderr|error|entry_script_log)/(?P<user>[^/]+)"
+    r"|logs/sys/(?:node|worker|error|warning|perf)/(?P<sys>[^/]+)"
+    # 2019/2020: logs/worker/<ip>/, logs/perf/<node>/, logs/performance/<ip>/
+    r"|logs/(?:worker|perf|performance)/(?P<old>[^/]+)"
+    # evidence.md D1: system_logs/lifecycler/<node-id>/execution-wrapper.txt
+    r"|system_logs/lifecycler/(?P<lifecycler>[^/]+)"
+    # 2020: logs/user/<ip>/<process>.log.txt; only a node-like folder name, so an unknown
+    # logs/user/<folder>/ never becomes a phantom node
+    r"|logs/user/(?P<user2020>\d{1,3}(?:\.\d{1,3}){3}|\d{1,5})"
+    r")/",
+    re.IGNORECASE,
+)
+"""Every per-node folder of every era, one alternation (one search per path: a tree may hold
+100,000 files); alternatives are tried in this order at each position."""
+
+
+@lru_cache(maxsize=16384)
+def place(path: str) -> tuple[str | None, str | None]:
+    """(node, process) a per-node path names, whatever its kind (parsed, perf, raw).
+
+    Every per-node folder of every era names its node; a file named `processNNN...` or
+    `Process-N...` directly in it names a process too (a `_main.txt` or `os/` snapshot does not).
+    """
+    normalised = path.replace("\\", "/")
+    m = _PLACE.search(normalised)
+    if m is None or m.lastgroup is None:
+        return None, None
+    rest = normalised[m.end() :]
+    proc = _PROC_IN_NAME.search(rest) if "/" not in rest else None
+    return m.group(m.lastgroup), (proc.group(1) if proc else None)
+
+
 # (kind, pattern) in priority order; patterns match the path relative to the job root, with
 # an optional leading folder (a user may point us at a parent folder or at logs/ itself).
 _TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -39,6 +75,8 @@ _TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # worker exits and out-of-memory kills (D1): parsers/processexit.py
         ("node_main", r"(?:^|/)logs/sys/node/" + _NODE + r"/_main\.txt$"),
         ("execution_wrapper", _LIFECYCLER + r"/execution-wrapper[^/]*\.txt$"),
+        # a subprocess's inherited stdout/stderr (evidence.md D1, S8): user output, not sys log
+        ("user_log", r"(?:^|/)logs/sys/node/" + _NODE + r"/[^/]+\.std(?:out|err)\.txt$"),
         ("syslog", r"(?:^|/)logs/sys/(?:node|worker)/" + _NODE + r"/[^/]+\.txt$"),
         ("syslog", r"(?:^|/)logs/worker/" + _NODE + r"/[^/]+\.txt$"),
         ("syslog", r"(?:^|/)logs/sys/(?:error|warning)/" + _NODE + r"/[^/]+\.txt$"),
@@ -58,7 +96,7 @@ _TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 @dataclass(frozen=True, slots=True)
 class FileKind:
-    """What a path is: its kind and, where the path says, its node and process."""
+    """What a path is: its kind and, where the path says, its node and process (`place`)."""
 
     kind: str
     node: str | None = None
@@ -72,15 +110,11 @@ def classify(path: str) -> FileKind:
     Cached: a followed tree asks again for the same few thousand paths at every rescan.
     """
     normalised = path.replace("\\", "/")
+    node, process = place(normalised)
     for kind, pattern in _TABLE:
-        m = pattern.search(normalised)
-        if m is None:
-            continue
-        node = m.groupdict().get("node")
-        name = normalised.rsplit("/", 1)[-1]
-        proc = _PROC_IN_NAME.search(name)
-        return FileKind(kind, node, proc.group(1) if proc else None)
-    return FileKind("raw")
+        if pattern.search(normalised) is not None:
+            return FileKind(kind, node, process)
+    return FileKind("raw", node, process)
 
 
 PARSED_KINDS = frozenset(kind for kind, _ in _TABLE) - {"readme"}

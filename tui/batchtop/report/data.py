@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchtop.advice import Advice, advice_for_error, advice_for_snapshot
-from batchtop.app.liveness import DEAD_FACTOR, stale_threshold
+from batchtop.liveness import DEAD_FACTOR, stale_threshold
 from batchtop.snapshot import Snapshot
 from batchtop.summary import summary_dict
 from batchtop.textsafe import safe

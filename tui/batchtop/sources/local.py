@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtop.ingest import Ingestor
-from batchtop.parsers.registry import read_order
+from batchtop.parsers.registry import classify, read_order
 
 READ_CHUNK = 1024 * 1024
 """Bytes fed per call: the model lock is held for one chunk, so a UI waits at most that long."""
 ROOT_MARKERS = ("logs", "azureml-logs", "user_logs")
+NO_LOGS = "no log files found (expected logs/ or azureml-logs/ inside)"
+JOBS_LISTED = 5
+"""Job folders named in the "this folder holds N jobs" message before `…`."""
 
 
 class SourceError(Exception):
@@ -43,6 +46,56 @@ def find_root(path: Path) -> tuple[Path, str]:
     if path.name in ROOT_MARKERS and not (path / "logs").is_dir():
         return path, path.name + "/"
     return path, ""
+
+
+def job_roots(paths: list[str]) -> list[str]:
+    """The distinct job roots among model paths of recognised log files: what comes before
+    the first `logs/`, `azureml-logs/` or `user_logs/` folder ("" for the folder itself). Two
+    or more roots mean the folder holds several downloaded jobs, whose counts must never be
+    merged into one."""
+    roots: dict[str, bool] = {}
+    for path in paths:
+        parts = path.split("/")
+        for i, part in enumerate(parts[:-1]):
+            if part in ROOT_MARKERS:
+                root = "/".join(parts[:i])
+                # a user's own `outputs/logs/x.txt` does not make a job: a root counts once a
+                # file under it is recognised (classified once per root, not per file)
+                if not roots.get(root):
+                    roots[root] = classify(path).kind != "raw"
+                break
+    return sorted(root for root, recognised in roots.items() if recognised)
+
+
+def part_of_a_job(path: Path) -> Path | None:
+    """The job folder `path` lies inside (a folder too deep, such as `logs/user`), if any."""
+    for parent in path.resolve().parents:
+        if parent.name in ROOT_MARKERS:
+            return parent.parent
+        if (parent / "logs").is_dir():
+            return parent
+    return None
+
+
+def check_job_tree(path: Path, paths: list[str]) -> None:
+    """Refuse a folder that is not one job's tree (exit 2 with a hint), before showing nonsense:
+    several jobs merged into one (ux-review D7), or no log file we recognise (an empty folder,
+    a folder a level too deep), which would otherwise read as NotStarted, exit 0."""
+    roots = job_roots(paths)
+    if len(roots) > 1:
+        names = ", ".join(r or "." for r in roots[:JOBS_LISTED])
+        more = ", …" if len(roots) > JOBS_LISTED else ""
+        raise SourceError(
+            f"{path}: this folder holds {len(roots)} jobs: {names}{more} "
+            "(give one of them with --dir)"
+        )
+    if any(classify(p).kind != "raw" for p in paths):
+        return
+    job = part_of_a_job(path)
+    if job is not None and not path.is_absolute():
+        job = Path(os.path.relpath(job))
+    hint = f"; it lies inside the job folder {job}: try --dir {job}" if job is not None else ""
+    raise SourceError(f"{path}: {NO_LOGS}{hint}")
 
 
 @dataclass(slots=True)
@@ -154,6 +207,8 @@ class LocalTree:
         identity = (st.st_dev, st.st_ino)
         if tail is None:
             tail = self.tails[rel] = _Tail(0, identity)
+            if st.st_size == 0:
+                self.ingestor.notice(rel)  # an empty per-node file still names its node
         elif tail.identity != identity or st.st_size < tail.offset:
             self.ingestor.reset(rel)
             tail.offset, tail.identity = 0, identity

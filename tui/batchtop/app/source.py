@@ -1,0 +1,91 @@
+"""One front door: what the app needs from a source, and one factory that builds the app over it.
+
+"App over a local tree" used to be wired by hand in the CLI, the screenshot script and the test
+helpers, each repeating the follower closure (`read_all`, `on_change`, `follow`) and the
+`list_files` / `read_file` lambdas. A `Source` states that contract once (as harlequin's
+adapter does); `LocalSource` implements it for a folder, and `make_app` is the one factory the
+CLI, the screenshots and the tests call (as posting's `make_posting`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from batchtop.app.app import BatchtopApp
+from batchtop.app.log_viewer_screen import read_tail
+from batchtop.ingest import Ingestor
+from batchtop.sources.local import LocalTree, follow
+
+
+class Source(Protocol):
+    """Where a job's bytes come from. Moves bytes only: the ingestor parses them."""
+
+    label: str
+    ingestor: Ingestor
+    live: bool
+    """False for a tree read once (a finished job, a snapshot): nothing will move."""
+
+    def follow(self, stop: threading.Event, on_change: Callable[[], None]) -> None:
+        """Feed the ingestor until `stop` (a live source; called on a background thread)."""
+
+    def files(self) -> list[str]:
+        """Paths the log viewer may open."""
+
+    def read(self, path: str) -> bytes:
+        """A file's bytes (the log viewer, in a worker thread)."""
+
+    def read_from(self, path: str, offset: int) -> tuple[int, bytes]:
+        """A file's size and its bytes from `offset` (tailing without re-reading)."""
+
+
+class LocalSource:
+    """A log tree on disk: followed with watchfiles, or read once and frozen (`live=False`)."""
+
+    def __init__(self, tree: LocalTree, label: str, live: bool = True) -> None:
+        self.tree = tree
+        self.label = label
+        self.ingestor = tree.ingestor
+        self.live = live
+        if not live:
+            tree.read_all()
+            tree.ingestor.flush(final=True)
+
+    def follow(self, stop: threading.Event, on_change: Callable[[], None]) -> None:
+        self.tree.read_all(on_progress=on_change)  # the first screen shows before all history
+        on_change()
+        follow(self.tree, stop, on_change)
+
+    def files(self) -> list[str]:
+        return sorted(self.tree.tails)
+
+    def read(self, path: str) -> bytes:
+        return self.tree.full_path(path).read_bytes()
+
+    def read_from(self, path: str, offset: int) -> tuple[int, bytes]:
+        return read_tail(self.tree.full_path(path), offset)
+
+
+def make_app(
+    source: Source,
+    bell: bool = False,
+    clock: Callable[[], float] = time.time,
+    tick: float | None = 1.0,
+    interval: float = 0.2,
+    app_class: type[BatchtopApp] = BatchtopApp,
+) -> BatchtopApp:
+    """The app over `source`: the one way the CLI, the screenshots and the tests build it."""
+    return app_class(
+        source.ingestor,
+        follower=source.follow if source.live else None,
+        label=source.label,
+        list_files=source.files,
+        read_file=source.read,
+        read_from=source.read_from,
+        bell=bell,
+        clock=clock,
+        tick=tick,
+        interval=interval,
+    )
