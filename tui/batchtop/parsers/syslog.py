@@ -71,7 +71,7 @@ class SysLogParser(Parser):
         if self._open is not None:
             continuation, block = split_continuation(block)
             if continuation:  # its last newline ends a line; it is not one more (empty) line
-                self._open.extend(continuation[:-1] if continuation[-1] == "\n" else continuation)
+                self._open.extend(continuation)
             if not block:
                 return out
             out.extend(self.flush())
@@ -101,14 +101,8 @@ class SysLogParser(Parser):
                 cont = _CONTINUATION.match(block, m.end())
                 cont_end = m.end() if cont is None else cont.end()  # never None: matches ''
                 record = OpenRecord(head, at, self.node, process)
-                lines: str | None = block[m.end() + 1 : cont_end]
-                if cont_end == end and lines and lines.endswith("\n"):
-                    lines = lines[:-1]  # the block's last newline, not an empty line: a
-                    # traceback cut by a chunk boundary reads as it does in one piece
-                elif cont_end == end and not lines:
-                    lines = None  # the head was the block's last line
-                if cont_end > m.end() and lines is not None:
-                    record.extend(lines)
+                if cont_end > m.end():  # (extend: a block's last newline adds no empty line)
+                    record.extend(block[m.end() + 1 : cont_end])
                 if cont_end >= end - 1:
                     self._open = record  # the traceback may go on in the next chunk
                 else:
