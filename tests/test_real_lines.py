@@ -13,6 +13,7 @@ from batchtop import events as ev
 from batchtop.parsers.csvfiles import AttemptsCsvParser
 from batchtop.parsers.joberror import JobErrorParser
 from batchtop.parsers.registry import classify
+from batchtop.parsers.syslog import SysLogParser
 from helpers import ingest_files
 
 
@@ -408,3 +409,45 @@ def test_job_error_and_the_csv_report_of_the_same_failure_count_it_once_in_any_o
         mb = snap.mini_batches
         assert (mb.processed, mb.succeeded, mb.failed, mb.retried) == (1, 1, 0, 1), order
         assert (snap.items.succeeded, snap.items.failed) == (4, 0), order
+
+
+# ------------------------------------------------------------------ worker failure record, chunked
+
+WORKER_FAILURE_I5 = (
+    # I5 (microsoft/MLOpsPython#328): the head and the next line verbatim up to the evidence's
+    # cuts (`The run() method …`); the rest of the message and the traceback are made up.
+    '2020-09-17 09:43:39,318|ERROR|230|Failed to process {"id": 0, "dequeue_count": 3,'
+    ' "minibatch": [0], "location": "diabetes_scoring_ds", "partition_size": 1048576,'
+    ' "task_type": 10} with error The run() method raised an exception.\n'
+    "Please check logs for error. You can check logs/readme.txt for the layout of logs.. Detail:"
+    " Traceback (most recent call last):\n"
+    '  File "/mnt/batch/tasks/shared/score.py", line 20, in run\n'
+    "\n"
+    "    return model.predict(data)\n"
+    "ValueError: Input contains NaN\n"
+    "2020-09-17 09:43:40,001|INFO|230|next record\n"
+)
+
+
+def test_worker_failure_record_reads_the_same_whatever_the_chunk_boundaries():
+    """A chunk boundary inside the record's continuation lines used to leave an empty line
+    in its text (the block's last newline read as one more line), so a live follow and a
+    whole read showed different tracebacks."""
+    path = "logs/sys/worker/10.0.0.4/Process-1.txt"
+    whole = [
+        e.text for e in feed_chunks(path, [WORKER_FAILURE_I5]) if isinstance(e, ev.ErrorRecord)
+    ]
+    assert len(whole) == 1 and whole[0].endswith("ValueError: Input contains NaN")
+    lines = WORKER_FAILURE_I5.splitlines(keepends=True)
+    for cut in range(1, len(lines)):
+        pieces = ["".join(lines[:cut]), "".join(lines[cut:])]
+        got = [e.text for e in feed_chunks(path, pieces) if isinstance(e, ev.ErrorRecord)]
+        assert got == whole, cut
+
+
+def feed_chunks(path: str, pieces: list[str]) -> list[ev.Event]:
+    parser = SysLogParser(path, classify(path))
+    out: list[ev.Event] = []
+    for piece in pieces:
+        out += parser.feed(piece)
+    return out + parser.flush()

@@ -51,9 +51,11 @@ def normalise(name: str) -> str:
 
 
 def to_int(cell: str | None) -> int | None:
+    if cell is None:
+        return None
     try:
         value = int(cell)  # the common case first: a plain number (whitespace allowed)
-    except (ValueError, TypeError):
+    except ValueError:
         return _to_int_slow(cell)
     return value if 0 <= value < 1 << 53 else None
 
@@ -104,6 +106,7 @@ class CsvParser(Parser):
         self._carry = ""  # lines of a record whose quoted cell goes on in the next block
         self._bad = 0
         self._sample = ""
+        self._getter: Callable[[list[str]], tuple[str, ...]] | None = None
 
     def feed(self, block: str) -> list[ev.Event]:
         return self._feed(block, final=False)
@@ -205,6 +208,8 @@ class CsvParser(Parser):
         if len(row) < self._width:
             row.extend([""] * (self._width - len(row)))
         row.append("")  # index -1: what a column the header lacks reads as
+        if self._getter is None:  # one column or none: itemgetter would not give a tuple
+            return tuple(row[self._index.get(f, -1)] if self._index else "" for f in self.COLUMNS)
         return self._getter(row)
 
     def cell(self, row: list[str], field: str) -> str | None:

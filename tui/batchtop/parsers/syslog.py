@@ -70,8 +70,8 @@ class SysLogParser(Parser):
         out: list[ev.Event] = []
         if self._open is not None:
             continuation, block = split_continuation(block)
-            if continuation:
-                self._open.extend(continuation.rstrip("\n"))
+            if continuation:  # its last newline ends a line; it is not one more (empty) line
+                self._open.extend(continuation)
             if not block:
                 return out
             out.extend(self.flush())
@@ -99,10 +99,11 @@ class SysLogParser(Parser):
                     open_pick = None
                 head, process = self._error_head(kind, m, at, out)
                 cont = _CONTINUATION.match(block, m.end())
+                cont_end = m.end() if cont is None else cont.end()  # never None: matches ''
                 record = OpenRecord(head, at, self.node, process)
-                if cont.end() > m.end():
-                    record.extend(block[m.end() + 1 : cont.end()])
-                if cont.end() >= end - 1:
+                if cont_end > m.end():  # (extend: a block's last newline adds no empty line)
+                    record.extend(block[m.end() + 1 : cont_end])
+                if cont_end >= end - 1:
                     self._open = record  # the traceback may go on in the next chunk
                 else:
                     out.append(record.to_event(self.path))
