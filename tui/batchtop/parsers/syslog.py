@@ -37,6 +37,15 @@ _FIELD = re.compile(
     r'"(id|task_id|dequeue_count|total|succeeded|failed|agent)":\s*(?:' + _N + r'|"([^"]+)")'
 )
 """The descriptor fields batchtop reads, all found in one pass over the JSON text."""
+_DONE_FAST = re.compile(
+    r'\{"id": (\d{1,15}), "dequeue_count": (\d{1,15}), "total": (\d{1,15}), '
+    r'"succeeded": (\d{1,15}), "failed": (\d{1,15})(?!\d)'
+)
+"""The v2 runtime's finish descriptor as it writes it (fields in this order, one space after
+each colon): read with one match instead of a scan for every field name. Equivalent to
+`_fields` + `_num` because these five are then the first occurrences of their names (the text
+starts with them) and each is a digit run of the same `_N` shape; `agent` can appear anywhere,
+so a descriptor naming one takes the general path, as does any other spelling."""
 _TIMEOUT_SECONDS = re.compile(r"within (\d+) seconds")
 _WITH_ERROR = re.compile(r"\} with error:?\s?(.*)$")
 TAIL_SCAN = 4096
@@ -93,7 +102,18 @@ class SysLogParser(Parser):
             at = parse_stamp(stamp.group(1))
             if kind == "done":
                 open_pick = None
-                self._finished(m.group("done"), at, True, out)
+                desc = m.group("done")
+                fast = _DONE_FAST.match(desc)
+                if fast is None or '"agent"' in desc:
+                    self._finished(desc, at, True, out)
+                else:
+                    mb, attempt, total, succeeded, failed = map(int, fast.groups())
+                    out.append(
+                        ev.Attempt(
+                            mb, True, at, self.node, self.process, attempt, total, succeeded,
+                            failed, "RUN_DONE",
+                        )
+                    )  # fmt: skip
             else:
                 if kind in ("fail", "tout"):
                     open_pick = None
