@@ -90,3 +90,32 @@ def test_blocks_of_64k_1m_and_4m_give_the_same_model(job_tree: Path):
     assert json.loads(whole)["mini_batches"]["retried"] > 0
     for block in (64 << 10, 1 << 20, 4 << 20):
         assert model_in_blocks(job_tree, block) == whole, block
+
+
+PICK = '2023-05-16 22:10:0{s},000|INFO|1234|140001|Start processing mini batch {{"id": {mb}}}.\n'
+DONE = (
+    '2023-05-16 22:10:0{s},500|INFO|1234|140001|Processed mini batch {{"id": {mb}, '
+    '"dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0}}.\n'
+)
+QUOTED = "    logger.info('x|Start processing mini batch {\"id\": 99}')\n"
+"""A traceback line quoting a pick: not a record's first line, so not a pick."""
+
+
+@pytest.mark.parametrize(
+    ("block", "current"),
+    [
+        (PICK.format(s=1, mb=7), [7]),
+        (PICK.format(s=1, mb=7) + DONE.format(s=2, mb=7), []),
+        (PICK.format(s=1, mb=7) + DONE.format(s=2, mb=7) + PICK.format(s=3, mb=8), [8]),
+        # the last pick is quoted in a traceback: the current one is the stamped one before it
+        (PICK.format(s=1, mb=7) + "Traceback (most recent call last):\n" + QUOTED, [7]),
+        (PICK.format(s=1, mb=6) + PICK.format(s=2, mb=7) + QUOTED + QUOTED, [7]),
+        # ... and none if a finish came between
+        (PICK.format(s=1, mb=7) + DONE.format(s=2, mb=7) + QUOTED, []),
+        (DONE.format(s=1, mb=6) + QUOTED + PICK.format(s=3, mb=8) + QUOTED, [8]),
+    ],
+)
+def test_the_current_pick_is_the_last_stamped_one_after_the_last_finish(block, current):
+    path = "logs/sys/node/3/process002.txt"
+    events = syslog.SysLogParser(path, classify(path)).feed(block)
+    assert [e.mini_batch for e in events if isinstance(e, ev.Picked)] == current

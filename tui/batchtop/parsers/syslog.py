@@ -88,20 +88,22 @@ class SysLogParser(Parser):
         if not self._started:
             self._first_activity(block, out)
         open_pick: re.Match[str] | None = None
+        picks_from = 0  # just after the last finish: where the current pick can be
         for m in _INTERESTING.finditer(block):
-            stamp = _LINE_STAMP.match(block, block.rfind("\n", 0, m.start()) + 1)
-            if stamp is None:
-                continue  # not a record's first line (a traceback line quoting a message)
             kind = m.lastgroup
             if kind == "pick":
                 # A worker runs one mini-batch at a time: only a pick that no finish follows
                 # is its current one. Earlier picks carry nothing else (their times are
-                # covered by the finishes and the block's activity), so they are skipped.
-                open_pick, pick_stamp = m, stamp
+                # covered by the finishes and the block's activity), so they are skipped,
+                # and whether the last one starts a record is checked once (_current_pick).
+                open_pick = m
                 continue
+            stamp = _LINE_STAMP.match(block, block.rfind("\n", 0, m.start()) + 1)
+            if stamp is None:
+                continue  # not a record's first line (a traceback line quoting a message)
             at = parse_stamp(stamp.group(1))
             if kind == "done":
-                open_pick = None
+                open_pick, picks_from = None, m.end()
                 desc = m.group("done")
                 fast = _DONE_FAST.match(desc)
                 if fast is None or '"agent"' in desc:
@@ -116,7 +118,7 @@ class SysLogParser(Parser):
                     )  # fmt: skip
             else:
                 if kind in ("fail", "tout"):
-                    open_pick = None
+                    open_pick, picks_from = None, m.end()
                 head, process = self._error_head(kind, m, at, out)
                 cont = _CONTINUATION.match(block, m.end())
                 record = OpenRecord(head, at, self.node, process)
@@ -127,9 +129,32 @@ class SysLogParser(Parser):
                 else:
                     out.append(record.to_event(self.path))
         if open_pick is not None:
-            self._picked(open_pick.group("pick"), parse_stamp(pick_stamp.group(1)), out)
+            self._current_pick(block, open_pick, picks_from, out)
         self._activity(block, out)
         return out
+
+    def _current_pick(
+        self, block: str, last: re.Match[str], since: int, out: list[ev.Event]
+    ) -> None:
+        """Report the last pick after the last finish that starts a record line. Checked here
+        for the last pick only, not for every pick of the block: same answer, since a pick
+        changes nothing but which one is current. When the last one is quoted inside a
+        traceback (rare), the picks since the last finish are scanned again, as `feed` does
+        (a scan resumed at a match's end finds the same matches)."""
+        stamp = _LINE_STAMP.match(block, block.rfind("\n", 0, last.start()) + 1)
+        if stamp is None:
+            found: re.Match[str] | None = None
+            for m in _INTERESTING.finditer(block, since):
+                if m.start() >= last.start():
+                    break
+                if m.lastgroup == "pick":
+                    line = _LINE_STAMP.match(block, block.rfind("\n", 0, m.start()) + 1)
+                    if line is not None:
+                        found, stamp = m, line
+            if found is None or stamp is None:
+                return
+            last = found
+        self._picked(last.group("pick"), parse_stamp(stamp.group(1)), out)
 
     def _first_activity(self, block: str, out: list[ev.Event]) -> None:
         """The file's first timestamp: when this process was first seen."""
