@@ -40,7 +40,7 @@ def main() -> None:
         model[0] += time.process_time() - began
 
     ingestor.state.apply_all = timed  # type: ignore[method-assign]
-    kinds: collections.Counter[str] = collections.Counter()
+    kinds: dict[str, float] = collections.defaultdict(float)
     began_all = time.process_time()
     for path in files_of(root):
         rel = path.relative_to(root).as_posix()
@@ -54,7 +54,7 @@ def main() -> None:
     kinds["(final flush)"] += time.process_time() - began
     total = time.process_time() - began_all
     print(f"tree: {root}; CPU s in-process: {total:.2f}, of which the model {model[0]:.2f}")
-    for kind, seconds in kinds.most_common():
+    for kind, seconds in sorted(kinds.items(), key=lambda item: -item[1]):
         if seconds >= 0.005:
             print(f"  {kind:24}{seconds:7.2f}")
 
