@@ -1,6 +1,6 @@
 """Memory: peak RSS of `batchtop --dir T --once --json` at 10k, 100k and 1M mini-batches.
 
-    python bench/memory.py [--sizes 10000,100000,1000000] [--trees DIR]
+    python bench/memory.py [--sizes 10000,100000,1000000] [--failure-free] [--trees DIR]
 
 RSS must stay near flat as the job grows (bounded by nodes, processes and error groups; the
 ledger's two bytes per mini-batch are the one part that grows). For scale, the floors: the
@@ -15,13 +15,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import add_tree_arguments, batchtop_argv, files_of, run_child, size_mb, tree  # noqa: E402
+from _common import (  # noqa: E402
+    add_failure_free_argument,
+    add_tree_arguments,
+    batchtop_argv,
+    files_of,
+    run_child,
+    size_mb,
+    tree,
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     add_tree_arguments(parser)
+    add_failure_free_argument(parser)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -35,7 +44,7 @@ def main() -> None:
         print(f"{name:34}{'':>9}{run.max_rss_mb:13.0f}{run.wall:8.1f}")
     peaks = {}
     for size in sizes:
-        root = tree(args.trees, size)
+        root = tree(args.trees, size, args.failure_free)
         run = run_child(batchtop_argv("--dir", str(root), "--once", "--json"))
         peaks[size] = run.max_rss_mb
         label = f"--once --json, {size:,} mini-batches"

@@ -80,3 +80,21 @@ def test_the_text_kept_is_the_newest_traceback_not_a_later_one_line_report():
         "Traceback (most recent call last):\nKeyError: 'b'", 200.0, "logs/job_error.txt", None, None
     )
     assert group.last_text.endswith("KeyError: 'b'")  # a newer traceback still wins
+
+
+def test_shapes_are_remembered_within_a_bound_and_equal_the_uncached_rule():
+    """Issue 12: shaping each record again was most of the cost of grouping (28,779 records,
+    2,162 distinct messages on the bench's 100k tree). The remembered shape must be the rule's
+    own answer (only the first SHAPED_CHARS characters count), and memory must stay bounded
+    however many distinct messages a job throws."""
+    from batchtop import errorgroups
+
+    errorgroups._shape.cache_clear()
+    long_a = "row 12 'abc' " * 60 + "tail one"
+    long_b = "row 99 'xyz' " * 60 + "another tail"
+    assert errorgroups.message_shape(long_a) == errorgroups.message_shape(long_b)
+    for i in range(errorgroups.SHAPE_CACHE + 500):
+        assert errorgroups.message_shape(f"KeyError word{i}x") == f"KeyError word{i}x"
+    info = errorgroups._shape.cache_info()
+    assert info.currsize == errorgroups.SHAPE_CACHE
+    assert errorgroups.message_shape(long_a) == "row <n> '…' " * 38 + "row <n>"

@@ -284,6 +284,20 @@ def status_meaning(raw: str) -> tuple[str, str | None]:
     return status, STATUSES.get(status)
 
 
+_MEANINGS: dict[str, tuple[str, str | None]] = {}
+"""`status_meaning` of the Status cells seen: a file repeats a handful of values on every row,
+and the function is pure, so remembering it changes no answer. Cleared when full."""
+
+
+def _meaning_of(raw: str) -> tuple[str, str | None]:
+    known = _MEANINGS.get(raw)
+    if known is None:
+        if len(_MEANINGS) >= 256:
+            _MEANINGS.clear()
+        known = _MEANINGS[raw] = status_meaning(raw)
+    return known
+
+
 class AttemptsCsvParser(CsvParser):
     """One row per attempt: processed_mini-batches.csv, processed_tasks.csv, *.task.csv."""
 
@@ -322,7 +336,7 @@ class AttemptsCsvParser(CsvParser):
             raw_error,
         ) = self.values(row)
         mb = to_int(raw_id)
-        status, meaning = status_meaning(raw_status)
+        status, meaning = _meaning_of(raw_status)
         start = parse_stamp(raw_start.strip())
         elapsed = to_float(raw_elapsed)
         at = start + elapsed if start is not None and elapsed is not None else start

@@ -1,0 +1,121 @@
+"""Issue 12: the bulk paths give the model the per-line rules give, in blocks of any size.
+
+The heavy files are read in big blocks (the local source reads up to MiBs at a time) and the
+parsers scan whole blocks with compiled regexes; a fast path for the common spelling of a line
+must answer exactly what the general rule answers, and a block boundary anywhere must not
+change a figure."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from batchtop import events as ev
+from batchtop.ingest import Ingestor
+from batchtop.parsers import syslog
+from batchtop.parsers.registry import classify
+from batchtop.simulator import SimConfig, write_tree
+from batchtop.summary import summary_dict
+
+STAMP = "2023-05-16 22:10:03,456|worker|INFO|1234|140001|process_mini_batch()|"
+FINISHES = [
+    # the simulator's spelling (the runtime's wording itself has no public evidence: S3)
+    '{"id": 7, "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0, '
+    '"elapsed_seconds": 2.3}.',
+    # an agent named after the counts, or first: it overrides the file's process
+    '{"id": 8, "dequeue_count": 2, "total": 10, "succeeded": 9, "failed": 1, '
+    '"agent": "process003"}.',
+    '{"agent": "process001", "id": 9, "dequeue_count": 1, "total": 5, "succeeded": 5, '
+    '"failed": 0}.',
+    # other spellings: no space, reordered, an id as text, a count too long to be one
+    '{"id":10,"dequeue_count":1,"total":10,"succeeded":10,"failed":0}.',
+    '{"dequeue_count": 3, "id": 11, "total": 10, "succeeded": 10, "failed": 0}.',
+    '{"id": "12", "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0}.',
+    '{"id": 13, "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 1234567890123456}.',
+    '{"task_id": 14, "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0}.',
+    '{"id": 0015, "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0, "id": 99}.',
+]
+
+
+def finish_events(lines: list[str]) -> list[ev.Event]:
+    path = "logs/sys/node/3/process002.txt"
+    parser = syslog.SysLogParser(path, classify(path))
+    return parser.feed("".join(f"{STAMP}Processed mini batch {d}\n" for d in lines))
+
+
+def attempts(events: list[ev.Event]) -> list[ev.Attempt]:
+    return [e for e in events if isinstance(e, ev.Attempt)]
+
+
+def test_the_fast_finish_answers_what_the_field_rule_answers(monkeypatch: pytest.MonkeyPatch):
+    fast = attempts(finish_events(FINISHES))
+    monkeypatch.setattr(syslog, "_DONE_FAST", re.compile(r"(?!)"))  # never matches
+    general = attempts(finish_events(FINISHES))
+    assert fast == general
+    assert [a.mini_batch for a in general] == [7, 8, 9, 10, 11, 12, 13, 14, 15]
+    assert [a.process for a in general][:3] == ["process002", "process003", "process001"]
+
+
+@pytest.fixture(scope="module")
+def job_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A v2 job with failures, timeouts and retries whose heavy files span many 64 KiB
+    blocks (the CSV ~1.3 MB, each worker log ~400 KB)."""
+    root = tmp_path_factory.mktemp("job") / "tree"
+    write_tree(root, SimConfig(nodes=2, processes=2, mini_batches=6000, seed=3))
+    return root
+
+
+def model_in_blocks(root: Path, block: int | None) -> str:
+    ingestor = Ingestor()
+    for p in sorted(q for q in root.rglob("*") if q.is_file()):
+        data, rel = p.read_bytes(), p.relative_to(root).as_posix()
+        size = block or len(data) or 1
+        for start in range(0, len(data), size):
+            ingestor.feed(rel, data[start : start + size])
+    ingestor.flush(final=True)
+    snap = ingestor.snapshot()
+    detail = summary_dict(snap)
+    detail["tracebacks"] = sorted(e.traceback for e in snap.errors)
+    detail["current"] = [p.current for n in snap.nodes for p in n.processes]
+    return json.dumps(detail, sort_keys=True)
+
+
+def test_blocks_of_64k_1m_and_4m_give_the_same_model(job_tree: Path):
+    sizes = sorted(p.stat().st_size for p in job_tree.rglob("*") if p.is_file())
+    assert sizes[-1] > 1 << 20 and sizes[-6] > 1 << 16  # the cuts do fall inside files
+    whole = model_in_blocks(job_tree, None)
+    assert json.loads(whole)["mini_batches"]["retried"] > 0
+    for block in (64 << 10, 1 << 20, 4 << 20):
+        assert model_in_blocks(job_tree, block) == whole, block
+
+
+PICK = '2023-05-16 22:10:0{s},000|INFO|1234|140001|Start processing mini batch {{"id": {mb}}}.\n'
+DONE = (
+    '2023-05-16 22:10:0{s},500|INFO|1234|140001|Processed mini batch {{"id": {mb}, '
+    '"dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0}}.\n'
+)
+QUOTED = "    logger.info('x|Start processing mini batch {\"id\": 99}')\n"
+"""A traceback line quoting a pick: not a record's first line, so not a pick."""
+
+
+@pytest.mark.parametrize(
+    ("block", "current"),
+    [
+        (PICK.format(s=1, mb=7), [7]),
+        (PICK.format(s=1, mb=7) + DONE.format(s=2, mb=7), []),
+        (PICK.format(s=1, mb=7) + DONE.format(s=2, mb=7) + PICK.format(s=3, mb=8), [8]),
+        # the last pick is quoted in a traceback: the current one is the stamped one before it
+        (PICK.format(s=1, mb=7) + "Traceback (most recent call last):\n" + QUOTED, [7]),
+        (PICK.format(s=1, mb=6) + PICK.format(s=2, mb=7) + QUOTED + QUOTED, [7]),
+        # ... and none if a finish came between
+        (PICK.format(s=1, mb=7) + DONE.format(s=2, mb=7) + QUOTED, []),
+        (DONE.format(s=1, mb=6) + QUOTED + PICK.format(s=3, mb=8) + QUOTED, [8]),
+    ],
+)
+def test_the_current_pick_is_the_last_stamped_one_after_the_last_finish(block, current):
+    path = "logs/sys/node/3/process002.txt"
+    events = syslog.SysLogParser(path, classify(path)).feed(block)
+    assert [e.mini_batch for e in events if isinstance(e, ev.Picked)] == current
