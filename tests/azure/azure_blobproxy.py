@@ -160,7 +160,9 @@ def _handler(proxy: BlobProxy) -> type[BaseHTTPRequestHandler]:
             for k, v in resp.getheaders():
                 if k.lower() not in HOP_BY_HOP:
                     self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
+            # a HEAD's Content-Length is the blob's size (its body is empty): pass it on
+            length = resp.getheader("Content-Length") if self.command == "HEAD" else None
+            self.send_header("Content-Length", length or str(len(data)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)

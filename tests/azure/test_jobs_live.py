@@ -405,3 +405,21 @@ def test_scoring_step_inside_a_sub_pipeline_is_found(emu, container, job_name, c
     LogTree(container, inner).append(OVERVIEW, PROGRESS)
     assert main(cli(emu, job_name)) == 0
     assert f'"source": "azure:{inner}"' in capsys.readouterr().out
+
+
+def test_the_log_viewer_tails_a_blob_by_offset(emu, container, job_name):
+    """issue 10 item 7: the viewer of a workspace job (no --save) reads only the new bytes of
+    a growing blob; it used to download the whole blob on every growth."""
+    emu.add_job(job_name, status="Running", children=[])
+    tree = LogTree(container, job_name)
+    tree.append(PARENT_LOG, b"[2023-05-16 22:00:01Z] Submitting 1 runs\n")
+    target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
+    live = LiveAzure(target)
+    first = b"[2023-05-16 22:00:01Z] Submitting 1 runs\n"
+    assert live.read_from(PARENT_LOG, 0) == (len(first), first)
+    more = b"[2023-05-16 22:00:05Z] Job is running, job runstatus is Running\n"
+    tree.append(PARENT_LOG, more)
+    size, data = live.read_from(PARENT_LOG, len(first))
+    assert (size, data) == (len(first) + len(more), more)  # only the new bytes travel
+    assert live.read_from(PARENT_LOG, size) == (size, b"")
+    assert live.tui_kwargs(bell=False)["read_from"] == live.read_from

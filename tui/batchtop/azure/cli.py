@@ -127,6 +127,22 @@ class LiveAzure:
         blob = target.source.client.download_blob(target.location.prefix + rel)
         return blob.readall()
 
+    def read_from(self, rel: str, offset: int) -> tuple[int, bytes]:
+        """The log viewer's tail: the file's size and its bytes after `offset` (issue 10 item
+        7). A growing blob costs one properties request and one ranged read of the new bytes,
+        never a whole download per growth (the quadratic cost of `jobs.stream`)."""
+        target = self.target
+        mirror = target.source.mirror
+        if mirror is not None:
+            from batchtop.app.log_viewer_screen import read_tail
+
+            return read_tail(mirror.local_path(rel), offset)
+        blob = target.source.client.get_blob_client(target.location.prefix + rel)
+        size = int(blob.get_blob_properties().size)
+        if size <= offset:
+            return size, b""
+        return size, blob.download_blob(offset=offset, length=size - offset).readall()
+
     def tui_kwargs(self, bell: bool) -> dict[str, Any]:
         target = self.target
         return dict(
@@ -134,6 +150,7 @@ class LiveAzure:
             label=f"{target.job.name} ({target.session.workspace.workspace})",
             list_files=lambda: sorted(self.target.source.files),
             read_file=self.read_file,
+            read_from=self.read_from,
             bell=bell,
             source_note=self.note,
             refresh_source=self.wake.set,
