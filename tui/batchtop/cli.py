@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"batchtop {__version__}")
     try:
-        from batchtop.azure.cli import add_azure_arguments
+        from batchtop.azure.flags import add_azure_arguments
     except ImportError:
         pass
     else:

@@ -17,8 +17,9 @@ from typing import Any
 from azure.core.exceptions import AzureError as CoreAzureError
 
 from batchtop.azure.errors import AzureError, redact
+from batchtop.azure.flags import add_azure_arguments
 from batchtop.azure.follow import FollowStatus
-from batchtop.azure.run import AzureTarget, add_azure_arguments, open_job, run_once
+from batchtop.azure.run import AzureTarget, open_job, run_once
 from batchtop.azure.session import sdk_error
 
 __all__ = ["add_azure_arguments", "run_job"]

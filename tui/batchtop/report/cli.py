@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="html (charts inline) or md (text tables); default from the file name, else html",
     )
     try:
-        from batchtop.azure.run import add_azure_arguments
+        from batchtop.azure.flags import add_azure_arguments
     except ImportError:
         pass
     else:
