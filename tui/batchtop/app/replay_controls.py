@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from batchtop.replay import snapshot_at
-from batchtop.snapshot import Snapshot
+from batchtop.snapshot import MiniBatchCounts, Snapshot
 from batchtop.timeline import RecordingState, Timeline
 from batchtop.timeparse import format_stamp
 
@@ -72,6 +72,14 @@ class ReplayControls:
         past = snapshot_at(timeline, snap, at)
         self._replay_cache = (at, snap.version, now, past)
         return past, False
+
+    def replay_live_counts(self) -> MiniBatchCounts | None:
+        """The live mini-batch counts while replaying (the progress bar marks the gap between
+        the replayed moment and live); None when live."""
+        latest: Snapshot | None = self.latest  # type: ignore[attr-defined]
+        if self.replay_at is None or latest is None or self.replay_timeline() is None:
+            return None
+        return latest.mini_batches
 
     def replay_note(self) -> str | None:
         latest = self.latest  # type: ignore[attr-defined]
