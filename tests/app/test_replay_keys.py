@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from apphelpers import FROZEN_CLOCK, fixture_app, screen_text
+from apphelpers import FROZEN_CLOCK, fixture_app, screen_text, wait_for
 
 from batchtop.app.app import BatchtopApp
 from batchtop.app.progress_pane import FAILED_CHAR, LATER_CHAR, OK_CHAR, TODO_CHAR
@@ -167,3 +167,59 @@ async def test_the_progress_bar_marks_the_replayed_moment_by_glyph(sim_tree, mon
         await pilot.pause()
         assert LATER_CHAR not in bar_row(app)
         assert "Progress · replay" not in screen_text(app)
+
+
+async def test_dir_at_opens_the_tui_at_that_moment_and_esc_returns_to_live(sim_tree, monkeypatch):
+    """`batchtop --dir T --at +5m` without --once/--json opens the screen (it printed the text
+    summary), through the one factory, with the replay cursor at five minutes past the start."""
+    import sys
+
+    from batchtop import cli
+    from batchtop.app import main as app_main
+    from batchtop.app.source import make_app
+
+    built: dict = {}
+
+    class Ran:
+        return_code = 0
+
+        def run(self) -> None:
+            built["ran"] = True
+
+    def factory(source, bell=False, at=None):
+        built["source"], built["at"] = source, at
+        return Ran()
+
+    monkeypatch.setattr(app_main, "make_app", factory)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["--dir", str(sim_tree), "--at", "+5m"]) == 0
+    assert built.get("ran") and built["at"] == "+5m"
+
+    final = recording_app(sim_tree).ingestor.snapshot()
+    app = make_app(built["source"], at=built["at"], clock=lambda: FROZEN_CLOCK, tick=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(
+            pilot, lambda: app.latest is not None and app.latest.version == final.version
+        )
+        await pilot.pause()
+        assert app.replay_at == pytest.approx(final.started_at + 300)
+        assert re.search(r"replay at \d\d:\d\d:\d\d \(live: \d\d:\d\d:\d\d\)", header(app))
+        assert 0 < processed(app) < final.mini_batches.processed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.replay_at is None and processed(app) == final.mini_batches.processed
+
+
+def test_dir_at_with_a_bad_time_says_so_before_any_screen(sim_tree, monkeypatch, capsys):
+    import sys
+
+    from batchtop import cli
+    from batchtop.app import main as app_main
+
+    def factory(*args, **kwargs):
+        raise AssertionError("no screen for a time that names no time")
+
+    monkeypatch.setattr(app_main, "make_app", factory)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["--dir", str(sim_tree), "--at", "yesterday"]) != 0
+    assert "+25m" in capsys.readouterr().err
