@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from apphelpers import FROZEN_CLOCK, fixture_app, screen_text
+from apphelpers import FROZEN_CLOCK, fixture_app, screen_text, wait_for
 
 from batchtop.app.app import BatchtopApp
+from batchtop.app.progress_pane import FAILED_CHAR, LATER_CHAR, OK_CHAR, TODO_CHAR
 from batchtop.ingest import Ingestor
 from batchtop.simulator import SimConfig, write_tree
 from batchtop.sources.local import LocalTree
@@ -126,3 +127,99 @@ async def test_a_source_without_history_says_so():
         await pilot.pause(0.5)  # the toast slides in
         assert app.replay_at is None
         assert any("keeps no history" in n.message for n in app._notifications)
+
+
+def bar_row(app: BatchtopApp) -> str:
+    """The progress bar's row: the first row inside a pane that holds a bar glyph."""
+    glyphs = (OK_CHAR, FAILED_CHAR, LATER_CHAR, TODO_CHAR)
+    rows = screen_text(app).splitlines()
+    return next(r for r in rows if r.startswith("│") and any(g in r for g in glyphs))
+
+
+async def test_the_progress_bar_marks_the_replayed_moment_by_glyph(sim_tree, monkeypatch):
+    """At 80x24 and NO_COLOR the bar must say, by glyph alone, where the replayed moment is:
+    what was done then (█ ▒), what got done between then and live (━), what is still to do
+    (─); and the pane's title says it is a replay."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = recording_app(sim_tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert LATER_CHAR not in bar_row(app)
+        assert "replay" not in screen_text(app).splitlines()[1]
+        start, end = app.latest.started_at, app.latest.data_time
+        app.replay_at = start + 0.5 * (end - start)
+        app.render_view()
+        await pilot.pause()
+        row = bar_row(app)
+        done_then = row.count(OK_CHAR) + row.count(FAILED_CHAR)
+        later = row.count(LATER_CHAR)
+        assert done_then > 0 and later > 0
+        assert row.index(LATER_CHAR) > row.rindex(OK_CHAR)  # the mark follows the past
+        width = done_then + later + row.count(TODO_CHAR)
+        live = app.latest.mini_batches
+        past = app.view.snapshot.mini_batches
+        assert past.processed < live.processed
+        # the cells of "done later" stand for the mini-batches done between then and live
+        expected = width * (live.processed - past.processed) / max(live.total or 0, 1)
+        assert abs(later - expected) <= 2
+        assert "Progress · replay" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert LATER_CHAR not in bar_row(app)
+        assert "Progress · replay" not in screen_text(app)
+
+
+async def test_dir_at_opens_the_tui_at_that_moment_and_esc_returns_to_live(sim_tree, monkeypatch):
+    """`batchtop --dir T --at +5m` without --once/--json opens the screen (it printed the text
+    summary), through the one factory, with the replay cursor at five minutes past the start."""
+    import sys
+
+    from batchtop import cli
+    from batchtop.app import main as app_main
+    from batchtop.app.source import make_app
+
+    built: dict = {}
+
+    class Ran:
+        return_code = 0
+
+        def run(self) -> None:
+            built["ran"] = True
+
+    def factory(source, bell=False, at=None):
+        built["source"], built["at"] = source, at
+        return Ran()
+
+    monkeypatch.setattr(app_main, "make_app", factory)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["--dir", str(sim_tree), "--at", "+5m"]) == 0
+    assert built.get("ran") and built["at"] == "+5m"
+
+    final = recording_app(sim_tree).ingestor.snapshot()
+    app = make_app(built["source"], at=built["at"], clock=lambda: FROZEN_CLOCK, tick=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(
+            pilot, lambda: app.latest is not None and app.latest.version == final.version
+        )
+        await pilot.pause()
+        assert app.replay_at == pytest.approx(final.started_at + 300)
+        assert re.search(r"replay at \d\d:\d\d:\d\d \(live: \d\d:\d\d:\d\d\)", header(app))
+        assert 0 < processed(app) < final.mini_batches.processed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.replay_at is None and processed(app) == final.mini_batches.processed
+
+
+def test_dir_at_with_a_bad_time_says_so_before_any_screen(sim_tree, monkeypatch, capsys):
+    import sys
+
+    from batchtop import cli
+    from batchtop.app import main as app_main
+
+    def factory(*args, **kwargs):
+        raise AssertionError("no screen for a time that names no time")
+
+    monkeypatch.setattr(app_main, "make_app", factory)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["--dir", str(sim_tree), "--at", "yesterday"]) != 0
+    assert "+25m" in capsys.readouterr().err

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--at",
         metavar="TIME",
         help="replay: show the job as it stood at this log time, an ISO time (UTC) or an "
-        "offset from the job's start such as +25m (with --once or --json; alone it means --once)",
+        "offset from the job's start such as +25m (with --once or --json; alone, with --dir or "
+        "--demo, the screen opens at that moment and esc returns to live)",
     )
     out.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when the job finishes or fails"
@@ -172,7 +173,7 @@ def read_tree_once(
 
 
 def run_dir(args: argparse.Namespace) -> int:
-    if args.once or args.json or args.at:
+    if args.once or args.json:
         ingestor, _ = read_tree_once(args.dir, args)
         return print_summary(ingestor, args, str(args.dir))
     ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
@@ -185,7 +186,20 @@ def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> i
     from batchtop.app.main import run_source
     from batchtop.app.source import LocalSource
 
-    return run_source(LocalSource(tree, label), bell=args.bell)
+    at = getattr(args, "at", None)
+    if at:
+        check_at(at)  # a bad time is said here, before the screen takes the terminal
+    return run_source(LocalSource(tree, label), bell=args.bell, at=at)
+
+
+def check_at(at_text: str) -> None:
+    """Refuse `--at` text that names no time (what it means waits for the logs)."""
+    from batchtop.replay import ReplayTimeError, parse_at
+
+    try:
+        parse_at(at_text, 0.0)
+    except ReplayTimeError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def run_stream(args: argparse.Namespace) -> int:
@@ -227,7 +241,7 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="batchtop-demo-") as name:
         folder = Path(name)
-        if args.once or args.json or args.at:
+        if args.once or args.json:
             write_tree(folder, config)
             ingestor, _ = read_tree_once(folder, args)
             return print_summary(ingestor, args, "demo (simulated job)")

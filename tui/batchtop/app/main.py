@@ -57,9 +57,10 @@ def run_tui(
     return exit_code(ingestor.snapshot())
 
 
-def run_source(source: Source, bell: bool = False) -> int:
-    """Run the TUI over `source` (built by the one factory) until the user quits."""
-    app = make_app(source, bell=bell)
+def run_source(source: Source, bell: bool = False, at: str | None = None) -> int:
+    """Run the TUI over `source` (built by the one factory) until the user quits; `at`
+    opens it replaying that moment."""
+    app = make_app(source, bell=bell, at=at)
     app.run()
     if app.return_code not in (None, 0):
         return app.return_code

@@ -181,7 +181,7 @@ class MainScreen(Screen[None]):
         self.query_one(HeaderBar).show(view, self.paused, self.source_note)
         if view is None:
             return
-        self.query_one(ProgressPane).show(view)
+        self.query_one(ProgressPane).show(view, batchtop(self).replay_live_counts())
         self.query_one(NodesPane).show(view, self.filter_text, self.node_sort)
         self.query_one(ErrorsPane).show(view, self.filter_text, self.error_sort)
         self.query_one(ResourcesPane).show(view, self.filter_text)

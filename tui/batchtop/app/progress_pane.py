@@ -1,7 +1,10 @@
 """Progress pane: status, verdict, a two-colour mini-batch bar, items, rate, ETA, elapsed.
 
 Succeeded and failed mini-batches differ by glyph as well as colour (█ ▒ ─), so the bar still
-reads right with NO_COLOR or on a 16-colour terminal. The widget renders for its current width,
+reads right with NO_COLOR or on a 16-colour terminal. In a replay the bar shows the replayed
+moment's counts, and the mini-batches done between that moment and live get their own glyph (━):
+where the filled cells stop and ━ begins is the replayed moment on the bar, and the pane's title
+says "replay". The widget renders for its current width,
 so a resize reflows the bar without any bookkeeping.
 
 No line is ever lost: every fact is a short segment, and segments are packed into lines of the
@@ -24,6 +27,7 @@ from textual.widget import Widget
 from batchtop.app.header_bar import status_text
 from batchtop.app.liveness import View
 from batchtop.app.textfmt import count, log_text, style
+from batchtop.snapshot import MiniBatchCounts
 from batchtop.timeparse import format_duration
 
 GAP = "   "
@@ -70,11 +74,16 @@ def _segment(label: str, value: str = "", value_style: str = "") -> Text:
     return text
 
 
-OK_CHAR, FAILED_CHAR, TODO_CHAR = "█", "▒", "─"
+OK_CHAR, FAILED_CHAR, LATER_CHAR, TODO_CHAR = "█", "▒", "━", "─"
+TITLE, REPLAY_TITLE = "Progress", "Progress · replay"
 
 
-def progress_bar(succeeded: int, failed: int, total: int | None, width: int) -> Text:
-    """`width` cells: succeeded, then failed (at least one cell when any failed), then to do."""
+def progress_bar(
+    succeeded: int, failed: int, total: int | None, width: int, later: int = 0
+) -> Text:
+    """`width` cells: succeeded, then failed (at least one cell when any failed), then the
+    `later` mini-batches a replay has not reached yet but live has (at least one cell when
+    any), then to do."""
     bar = Text(no_wrap=True)
     if width <= 0:
         return bar
@@ -90,9 +99,16 @@ def progress_bar(succeeded: int, failed: int, total: int | None, width: int) -> 
         # no total known yet: the bar would lie; show only the split between ok and failed
         ok_cells = round(width * succeeded / done) if done else 0
         bad_cells = width - ok_cells if failed else 0
-    todo = max(0, width - ok_cells - bad_cells)
+    later_cells = 0
+    if total is not None and later > 0:
+        room = max(0, width - ok_cells - bad_cells)
+        # up to where live is, so the bar's end of "done" stays the live count's cell
+        live_cells = int(width * min(done + later, denominator) / denominator)
+        later_cells = min(room, max(1, live_cells - ok_cells - bad_cells))
+    todo = max(0, width - ok_cells - bad_cells - later_cells)
     bar.append(OK_CHAR * ok_cells, style="green")
     bar.append(FAILED_CHAR * bad_cells, style="red")
+    bar.append(LATER_CHAR * later_cells, style="blue")
     bar.append(TODO_CHAR * todo, style="dim")
     return bar
 
@@ -111,17 +127,29 @@ class ProgressPane(Widget):
         super().__init__(**kwargs)
         self.add_class("pane")
         self.view: View | None = None
-        self.border_title = "Progress"
-        self._lines: tuple[View | None, int, list[Text]] | None = None
+        self.border_title = TITLE
+        self.live: MiniBatchCounts | None = None
+        """The live counts while the view is a replay (None when live)."""
+        self._lines: tuple[View | None, MiniBatchCounts | None, int, list[Text]] | None = None
 
-    def show(self, view: View) -> None:
-        """Repaint only when the text changed; ask for a new layout only when its height did."""
+    def show(self, view: View, live: MiniBatchCounts | None = None) -> None:
+        """Repaint only when the text changed; ask for a new layout only when its height did.
+
+        `live` is given while `view` is a replay: the bar then marks the replayed moment."""
         old = self.view
         width = self.content_size.width or 76
         before = [line.plain for line in self.lines(width)] if old is not None else None
-        self.view = view
+        self.view, self.live = view, live
+        title = TITLE if live is None else REPLAY_TITLE
+        retitled = title != self.border_title
+        self.border_title = title  # Textual repaints the border itself when it changes
         after = [line.plain for line in self.lines(width)]
-        if before == after and old is not None and old.snapshot.status == view.snapshot.status:
+        if (
+            before == after
+            and not retitled
+            and old is not None
+            and old.snapshot.status == view.snapshot.status
+        ):
             return
         self.refresh(layout=before is None or len(before) != len(after))
 
@@ -129,10 +157,15 @@ class ProgressPane(Widget):
         """The pane's lines at `width` (computed once per view and width: layout, render and
         the change check all ask)."""
         cached = self._lines
-        if cached is not None and cached[0] is self.view and cached[1] == width:
-            return cached[2]
+        if (
+            cached is not None
+            and cached[0] is self.view
+            and cached[1] is self.live
+            and cached[2] == width
+        ):
+            return cached[3]
         out = self._build(width)
-        self._lines = (self.view, width, out)
+        self._lines = (self.view, self.live, width, out)
         return out
 
     def _build(self, width: int) -> list[Text]:
@@ -150,7 +183,8 @@ class ProgressPane(Widget):
         bar_width = max(5, width - len(head.plain) - len(tail))
         first = Text(no_wrap=True, overflow="crop")
         first.append_text(head)
-        first.append_text(progress_bar(mb.succeeded, mb.failed, total, bar_width))
+        later = 0 if self.live is None else max(0, self.live.processed - mb.processed)
+        first.append_text(progress_bar(mb.succeeded, mb.failed, total, bar_width, later))
         first.append(tail, style="bold")
         out = [first]
         if snap.verdict:

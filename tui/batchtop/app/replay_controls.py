@@ -5,6 +5,10 @@ every screen a snapshot rebuilt for that moment (replay.py) instead of the live 
 header says "replay at 09:41:07 (live: 10:12:40)". Needs an Ingestor over a RecordingState;
 without one (a source that keeps no history) the keys do nothing and say why.
 
+`batchtop --dir T --at TIME` opens the screen already replaying: the time is kept as text until
+the logs give what it needs (a `+25m` offset needs the job's start, which a followed tree may
+only reveal after its first reads), then becomes the cursor; esc returns to live as usual.
+
 The keys are priority bindings so that they work whichever pane has focus, but `check_action`
 lets them through to the focused widget (the filter box, a table's home/end) unless they are
 meant for the replay: `[ ] { }` on the main screen only, home/end/esc only while replaying.
@@ -19,8 +23,8 @@ from typing import Any
 from textual.binding import Binding
 from textual.widgets import Input
 
-from batchtop.replay import snapshot_at
-from batchtop.snapshot import Snapshot
+from batchtop.replay import ReplayTimeError, parse_at, snapshot_at
+from batchtop.snapshot import MiniBatchCounts, Snapshot
 from batchtop.timeline import RecordingState, Timeline
 from batchtop.timeparse import format_stamp
 
@@ -49,15 +53,34 @@ class ReplayControls:
     `screen`, `focused`, `notify` and `render_view`."""
 
     replay_at: float | None = None
+    replay_pending: str | None = None
+    """`--at` text not yet turned into a time (an offset waits for the job's start)."""
     _replay_cache: tuple[float, int, float, Snapshot] | None = None
 
     # -- what the app calls -------------------------------------------------------------
+    def start_replay_at(self, text: str) -> None:
+        """Open at `text` (an `--at` value, checked by the CLI): the cursor is set as soon as
+        the logs say when the job started (at once for an ISO time)."""
+        self.replay_pending = text
+
+    def _resolve_pending(self, snap: Snapshot) -> None:
+        text = self.replay_pending
+        if text is None or self.replay_timeline() is None:
+            return
+        try:
+            self.replay_at = parse_at(text, snap.started_at)
+        except ReplayTimeError:
+            return  # no start time yet: wait for more of the logs
+        self.replay_pending = None
+        self._replay_cache = None
+
     def replay_timeline(self) -> Timeline | None:
         state = self.ingestor.state  # type: ignore[attr-defined]
         return state.timeline if isinstance(state, RecordingState) else None
 
     def replayed(self, snap: Snapshot) -> tuple[Snapshot, bool]:
         """The snapshot to show and whether it is the live one."""
+        self._resolve_pending(snap)
         at, timeline = self.replay_at, self.replay_timeline()
         if at is None or timeline is None:
             return snap, True
@@ -73,8 +96,18 @@ class ReplayControls:
         self._replay_cache = (at, snap.version, now, past)
         return past, False
 
+    def replay_live_counts(self) -> MiniBatchCounts | None:
+        """The live mini-batch counts while replaying (the progress bar marks the gap between
+        the replayed moment and live); None when live."""
+        latest: Snapshot | None = self.latest  # type: ignore[attr-defined]
+        if self.replay_at is None or latest is None or self.replay_timeline() is None:
+            return None
+        return latest.mini_batches
+
     def replay_note(self) -> str | None:
         latest = self.latest  # type: ignore[attr-defined]
+        if self.replay_pending is not None and self.replay_timeline() is not None:
+            return f"replay at {self.replay_pending} (waiting for the job's start time)"
         if self.replay_at is None or latest is None:
             return None
         return f"replay at {_clock(self.replay_at)} (live: {_clock(latest.data_time)})"
@@ -95,7 +128,8 @@ class ReplayControls:
         if action in ("replay_step", "replay_home", "replay_live"):
             if self.screen is not self.main or isinstance(self.focused, Input):  # type: ignore[attr-defined]
                 return False
-            if action != "replay_step" and self.replay_at is None:
+            replaying = self.replay_at is not None or self.replay_pending is not None
+            if action != "replay_step" and not replaying:
                 return False  # home/end/esc stay the panes' own while live
         return super().check_action(action, parameters)  # type: ignore[misc]
 
@@ -127,6 +161,7 @@ class ReplayControls:
             self._move(span[0])
 
     def action_replay_live(self) -> None:
+        self.replay_pending = None
         self._move(None)
 
 

@@ -75,9 +75,12 @@ def make_app(
     tick: float | None = 1.0,
     interval: float = 0.2,
     app_class: type[BatchtopApp] = BatchtopApp,
+    at: str | None = None,
 ) -> BatchtopApp:
-    """The app over `source`: the one way the CLI, the screenshots and the tests build it."""
-    return app_class(
+    """The app over `source`: the one way the CLI, the screenshots and the tests build it.
+
+    `at` (`--at` text) opens it replaying that moment of log time."""
+    app = app_class(
         source.ingestor,
         follower=source.follow if source.live else None,
         label=source.label,
@@ -89,3 +92,6 @@ def make_app(
         tick=tick,
         interval=interval,
     )
+    if at:
+        app.start_replay_at(at)
+    return app
