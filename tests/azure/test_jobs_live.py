@@ -423,3 +423,24 @@ def test_the_log_viewer_tails_a_blob_by_offset(emu, container, job_name):
     assert (size, data) == (len(first) + len(more), more)  # only the new bytes travel
     assert live.read_from(PARENT_LOG, size) == (size, b"")
     assert live.tui_kwargs(bell=False)["read_from"] == live.read_from
+
+
+async def test_a_followed_workspace_job_can_be_scrubbed(emu, container, job_name):
+    """issue 13: "a finished or followed job can be scrubbed" — the live view of a workspace
+    job keeps the compact timeline, so `[` rewinds instead of saying it keeps no history."""
+    emu.add_job(job_name, status="Running", children=[])
+    tree = LogTree(container, job_name)
+    tree.append(OVERVIEW, b"2023-05-16T22:10:00.000000 The overviewer on 0 started.\n")
+    tree.append(OVERVIEW, PROGRESS)
+    target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
+    app = LiveAzure(target, status_every=0.2, step_every=0.2).app()
+    async with app.run_test(size=(160, 36)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None and app.latest.mini_batches.total)
+        assert app.replay_timeline() is not None
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: app.replay_at is not None)
+        replayed, _ = app.replayed(app.latest)
+        assert replayed.mini_batches.processed <= app.latest.mini_batches.processed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.replay_at is None)
+        app.exit()

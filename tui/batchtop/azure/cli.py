@@ -21,6 +21,8 @@ from batchtop.azure.flags import add_azure_arguments
 from batchtop.azure.follow import FollowStatus
 from batchtop.azure.run import AzureTarget, open_job, run_once
 from batchtop.azure.session import sdk_error
+from batchtop.summary import exit_code
+from batchtop.timeline import RecordingState
 
 __all__ = ["add_azure_arguments", "run_job"]
 
@@ -77,7 +79,7 @@ class LiveAzure:
         from batchtop.ingest import Ingestor
 
         self.target = target
-        self.ingestor = Ingestor()
+        self.ingestor = Ingestor(RecordingState())  # the timeline the replay keys scrub
         for event in target.job_events():
             self.ingestor.state.apply(event)
         self.fatal: list[AzureError] = []
@@ -164,10 +166,15 @@ class LiveAzure:
 
 
 def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
-    from batchtop.app.main import run_tui
-
     live = LiveAzure(target)
-    code = run_tui(ingestor=live.ingestor, **live.tui_kwargs(getattr(args, "bell", False)))
+    app = live.app(bell=getattr(args, "bell", False))
+    at = getattr(args, "at", None)
+    if at:
+        app.start_replay_at(at)  # `batchtop JOB --at +25m`: open replaying that moment
+    app.run()
+    code = app.return_code if app.return_code not in (None, 0) else exit_code(
+        live.ingestor.snapshot()
+    )
     if live.fatal:
         print(redact(str(live.fatal[-1])), file=sys.stderr)
         return live.fatal[-1].exit_code
