@@ -223,3 +223,23 @@ def test_dir_at_with_a_bad_time_says_so_before_any_screen(sim_tree, monkeypatch,
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert cli.main(["--dir", str(sim_tree), "--at", "yesterday"]) != 0
     assert "+25m" in capsys.readouterr().err
+
+
+def test_stream_at_opens_the_tui_replaying_with_a_timeline(monkeypatch):
+    """`batchtop --stream FILE --at +1m` (no --once): the screen opens replaying that moment
+    over a timeline, as --dir does; it used to print the text summary instead."""
+    from batchtop import cli
+    from batchtop.app.app import BatchtopApp
+    from batchtop.timeline import RecordingState
+
+    seen = {}
+
+    def run(self, *args, **kwargs):
+        seen["pending"] = self.replay_pending
+        seen["timeline"] = isinstance(self.ingestor.state, RecordingState)
+
+    monkeypatch.setattr(BatchtopApp, "run", run)
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True)  # a terminal, not a pipe
+    stream = Path(__file__).resolve().parents[1] / "data" / "stream" / "pipeline-failed.stream"
+    cli.main(["--stream", str(stream), "--at", "+1m"])
+    assert seen == {"pending": "+1m", "timeline": True}

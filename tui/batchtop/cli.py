@@ -205,8 +205,8 @@ def check_at(at_text: str) -> None:
 def run_stream(args: argparse.Namespace) -> int:
     from batchtop.sources.stream import read_stream
 
-    ingestor = new_ingestor(args)
-    if args.once or args.json or args.at:
+    if args.once or args.json:
+        ingestor = new_ingestor(args)
         if args.stream == "-":
             read_stream(sys.stdin.buffer, ingestor)
         else:
@@ -218,7 +218,10 @@ def run_stream(args: argparse.Namespace) -> int:
         return print_summary(ingestor, args, f"stream {args.stream}")
     from batchtop.app.main import run_tui_on_stream
 
-    return run_tui_on_stream(ingestor, args.stream, bell=args.bell)
+    if args.at:
+        check_at(args.at)
+    ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
+    return run_tui_on_stream(ingestor, args.stream, bell=args.bell, at=args.at)
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ def run_tui(
     source_note: Callable[[], str | None] | None = None,
     refresh_source: Callable[[], None] | None = None,
     read_from: ReadFrom | None = None,
+    at: str | None = None,
 ) -> int:
     """Run the TUI until the user quits; the follower runs in a daemon thread meanwhile.
 
@@ -51,6 +52,8 @@ def run_tui(
         refresh_source=refresh_source,
         read_from=read_from,
     )
+    if at:
+        app.start_replay_at(at)  # `--at`: open replaying that moment
     app.run()
     if app.return_code not in (None, 0):
         return app.return_code
@@ -112,7 +115,9 @@ def _stdin_to_tty() -> int:
     return stream_fd
 
 
-def run_tui_on_stream(ingestor: Ingestor, stream_arg: str, bell: bool = False) -> int:
+def run_tui_on_stream(
+    ingestor: Ingestor, stream_arg: str, bell: bool = False, at: str | None = None
+) -> int:
     """`--stream FILE` or `--stream -`: read the stream in a thread while the TUI runs."""
     if stream_arg == "-":
         if sys.stdin.isatty():
@@ -149,4 +154,5 @@ def run_tui_on_stream(ingestor: Ingestor, stream_arg: str, bell: bool = False) -
         list_files=lambda: [STREAM_PATH],
         read_file=read_file,
         bell=bell,
+        at=at,
     )
