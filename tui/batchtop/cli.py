@@ -60,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--at",
         metavar="TIME",
         help="replay: show the job as it stood at this log time, an ISO time (UTC) or an "
-        "offset from the job's start such as +25m (with --once or --json; alone, with --dir or "
-        "--demo, the screen opens at that moment and esc returns to live)",
+        "offset from the job's start such as +25m (with --once or --json; alone, the screen "
+        "opens at that moment and esc returns to live)",
     )
     out.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when the job finishes or fails"
