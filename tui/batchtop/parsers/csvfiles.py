@@ -460,17 +460,7 @@ class PerfCsvParser(CsvParser):
     }
 
     def _map_header(self, header: list[str]) -> dict[str, int]:
-        names = [normalise(cell) for cell in header]
-        index: dict[str, int] = {}
-        for field, tests in self.LOOSE.items():
-            for test in tests:
-                hit = next(
-                    (i for i, n in enumerate(names) if test(n) and i not in index.values()), None
-                )
-                if hit is not None:
-                    index[field] = hit
-                    break
-        return index
+        return loose_columns([normalise(cell) for cell in header], self.LOOSE)
 
     def on_row(self, row: list[str], out: list[ev.Event]) -> None:
         cell = self.cell
@@ -494,3 +484,21 @@ class PerfCsvParser(CsvParser):
                 to_float(cell(row, "net_recv")),
             )
         )
+
+
+def loose_columns(
+    names: list[str], loose: dict[str, tuple[Callable[[str], bool], ...]]
+) -> dict[str, int]:
+    """field -> column index, matching column names by tests rather than exact headers (the
+    headers of the perf CSVs are known only from documentation screenshots): per field the
+    first test that hits a column not taken by an earlier field wins."""
+    index: dict[str, int] = {}
+    for field, tests in loose.items():
+        for test in tests:
+            hit = next(
+                (i for i, n in enumerate(names) if test(n) and i not in index.values()), None
+            )
+            if hit is not None:
+                index[field] = hit
+                break
+    return index

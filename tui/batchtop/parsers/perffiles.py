@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 
 from batchtop import events as ev
 from batchtop.parsers.base import Parser
-from batchtop.parsers.csvfiles import CsvParser, normalise, to_float, to_int
+from batchtop.parsers.csvfiles import CsvParser, loose_columns, normalise, to_float, to_int
 from batchtop.parsers.registry import FileKind
 from batchtop.timeparse import parse_stamp
 
@@ -106,15 +106,7 @@ class LooseCsvParser(CsvParser):
 
     def _map_header(self, header: list[str]) -> dict[str, int]:
         names = [column_name(cell) for cell in header]
-        index: dict[str, int] = {}
-        for field, tests in self.LOOSE.items():
-            for test in tests:
-                hit = next(
-                    (i for i, n in enumerate(names) if test(n) and i not in index.values()), None
-                )
-                if hit is not None:
-                    index[field] = hit
-                    break
+        index = loose_columns(names, self.LOOSE)
         self._units = {field: _unit(names[i]) for field, i in index.items()}
         used = set(index.values())
         left = [c.strip() for i, c in enumerate(header) if i not in used and c.strip()]
