@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from batchtop import __version__
+from batchtop.azure.flags import add_azure_arguments
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
 from batchtop.sources.local import LocalTree, SourceError, check_job_tree
@@ -67,12 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--bell", action="store_true", help="ring the terminal bell when the job finishes or fails"
     )
     parser.add_argument("--version", action="version", version=f"batchtop {__version__}")
-    try:
-        from batchtop.azure.flags import add_azure_arguments
-    except ImportError:
-        pass
-    else:
-        add_azure_arguments(parser)
+    add_azure_arguments(parser)  # plain argparse: no Azure SDK is imported for this
     return parser
 
 

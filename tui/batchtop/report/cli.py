@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from batchtop.azure.flags import add_azure_arguments
 from batchtop.ingest import Ingestor
 from batchtop.report.data import gather
 from batchtop.report.html import render_html
@@ -40,12 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("html", "md"),
         help="html (charts inline) or md (text tables); default from the file name, else html",
     )
-    try:
-        from batchtop.azure.flags import add_azure_arguments
-    except ImportError:
-        pass
-    else:
-        add_azure_arguments(parser)
+    add_azure_arguments(parser)  # plain argparse: no Azure SDK is imported for this
     return parser
 
 
