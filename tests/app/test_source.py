@@ -7,10 +7,10 @@ import sys
 
 from batchtop import cli
 from batchtop.app import main as app_main
-from batchtop.app.screenshots import FIXTURES, tree_app
 from batchtop.app.source import LocalSource
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
+from screenshots import FIXTURES, tree_app
 
 
 def test_the_cli_builds_the_app_through_the_one_factory(monkeypatch):
