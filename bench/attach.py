@@ -6,8 +6,9 @@
 each in a fresh process state (same page cache, warm):
 - `core`: what the TUI's follower does (`LocalTree.read_all` with progress pokes) with a
   snapshotter polling like the TUI's Pump (every 0.2 s); no Textual;
-- `tui` : the real app, headless (`App.run_test`), timed from before the App is built to the
-  first render_view of a useful snapshot (Textual's own start-up included); it stops there.
+- `tui` : the real app (built by `make_app`), headless (`App.run_test`), timed from before the
+  App is built to the first render_view of a useful snapshot (Textual's own start-up
+  included); it stops there.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def core(root: Path) -> tuple[float, float, str]:
 
 def tui(root: Path) -> tuple[float | None, float, str]:
     from batchtop.app.app import BatchtopApp
+    from batchtop.app.source import LocalSource, make_app
 
     began = time.perf_counter()
     marks: dict[str, float] = {}
@@ -80,11 +82,14 @@ def tui(root: Path) -> tuple[float | None, float, str]:
     ingestor = Ingestor()
     tree_ = LocalTree.open(root, ingestor)
 
-    def follower(stop: threading.Event, on_change) -> None:
-        read_history(tree_, on_change)
-        marks["history"] = time.perf_counter() - began
+    class HistorySource(LocalSource):
+        """The tree as the TUI reads it, stopping once the history is read (timed here)."""
 
-    app = TimedApp(ingestor, follower=follower, label=str(root))
+        def follow(self, stop: threading.Event, on_change) -> None:
+            read_history(self.tree, on_change)
+            marks["history"] = time.perf_counter() - began
+
+    app = make_app(HistorySource(tree_, str(root)), app_class=TimedApp)
 
     async def drive() -> None:
         async with app.run_test(size=(160, 50)):

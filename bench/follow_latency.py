@@ -4,12 +4,13 @@
 
 The simulator appends to a fresh tree (100 nodes x 4 processes) in steps of 0.25 s, as the
 runtime would; batchtop follows it exactly as the TUI does (`sources.local.follow` in a thread,
-the TUI's Pump taking snapshots). After each step the writer notes every file's size; a step
-counts as "in the model" when the ingestor has fed and applied every one of those bytes (it
-does so under its lock, so the model holds them), and "on the screen" when the app renders a
-snapshot that holds them. Latency is measured from the start of the step's writing, so it
-includes the write itself (an upper bound). The TUI runs headless (`App.run_test`); with
---no-tui (or if the TUI cannot be imported) only the model latency is measured.
+the TUI's Pump taking snapshots; the app is built by the one factory, `make_app`). After each
+step the writer notes every file's size; a step counts as "in the model" when the ingestor has
+fed and applied every one of those bytes (it does so under its lock, so the model holds them),
+and "on the screen" when the app renders a snapshot that holds them. Latency is measured from
+the start of the step's writing, so it includes the write itself (an upper bound). The TUI runs
+headless (`App.run_test`); with --no-tui (or if the TUI cannot be imported) only the model
+latency is measured.
 """
 
 from __future__ import annotations
@@ -182,6 +183,7 @@ def main() -> None:
     if not args.no_tui:
         try:
             from batchtop.app.app import BatchtopApp
+            from batchtop.app.source import LocalSource, make_app
         except ImportError as exc:
             print(f"TUI not importable ({exc}): measuring the model only")
         else:
@@ -192,7 +194,13 @@ def main() -> None:
                     if self.latest is not None:
                         probes.rendered({f.path: f.bytes_read for f in self.latest.files})
 
-            tui = TimedApp(ingestor, follower=follower, label=str(folder))
+            class BenchSource(LocalSource):
+                """The tree as the TUI follows it, through the same follower as --no-tui."""
+
+                def follow(self, stop: threading.Event, on_change) -> None:
+                    follower(stop, on_change)
+
+            tui = make_app(BenchSource(tree, str(folder)), app_class=TimedApp)
 
     began = time.monotonic()
     if tui is None:

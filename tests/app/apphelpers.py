@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from batchtop.app.app import BatchtopApp
-from batchtop.app.screenshots import FIXTURES, FROZEN_CLOCK, fixture_app
 from batchtop.app.source import LocalSource, make_app
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
+from screenshots import FIXTURES, FROZEN_CLOCK, fixture_app
 
 
 def screen_text(app: BatchtopApp) -> str:

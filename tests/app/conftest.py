@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from batchtop.app.screenshots import FIXTURES
+from screenshots import FIXTURES
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ async def test_markup_and_ansi_in_logs_are_shown_as_text(tmp_path: Path, fixture
             '  File "score.py", line 1, in run\n'
             "ValueError: [bold red]boom[/] \x1b[2J\x1b]0;pwned\x07 [link=http://x]y[/link]\n"
         )
-    from batchtop.app.screenshots import tree_app
+    from screenshots import tree_app
 
     app = tree_app(tree)
     async with app.run_test(size=(160, 40)) as pilot:

@@ -1,7 +1,7 @@
 """SVG snapshots of the main screens at 80x24 and 160x48 (pytest-textual-snapshot), a
 100-node job at 120x40, and NO_COLOR frames whose alarms must show by glyph and weight.
 
-Trees are read whole with the clock frozen (see batchtop.app.screenshots), so the SVGs do not
+Trees are read whole with the clock frozen (see tools/screenshots.py), so the SVGs do not
 change from run to run. Update them deliberately with `pytest --snapshot-update tests/app`.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from batchtop.app.screenshots import fixture_app, simulated_100_app, simulated_app
+from screenshots import fixture_app, simulated_100_app, simulated_app
 
 SIZES = [(80, 24), (160, 48)]
 SCENES = {

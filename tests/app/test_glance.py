@@ -18,10 +18,10 @@ from textual.widget import Widget
 from batchtop.app.app import BatchtopApp
 from batchtop.app.errors_pane import ErrorsPane
 from batchtop.app.nodes_pane import NodesPane
-from batchtop.app.screenshots import tree_app
 from batchtop.app.synced_table import SyncedTable
 from batchtop.app.trouble import trouble_order
 from batchtop.simulator import SimConfig, write_tree
+from screenshots import tree_app
 
 TREES = {
     "12": (
@@ -277,7 +277,7 @@ def test_a_finished_job_says_ended_and_no_frozen_age():
     import dataclasses
 
     from batchtop.app.header_bar import HeaderBar
-    from batchtop.app.screenshots import fixture_app
+    from screenshots import fixture_app
 
     app = fixture_app("v2-completed")
     snap = app.ingestor.snapshot()

@@ -8,7 +8,7 @@ from apphelpers import screen_text, wait_for
 from textual.widgets import Log
 
 from batchtop.app.log_viewer_screen import LogViewerScreen
-from batchtop.app.screenshots import tree_app
+from screenshots import tree_app
 
 SIZE = (100, 30)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from apphelpers import screen_text, wait_for
 
 from batchtop.app.node_detail_screen import NodeDetailScreen
-from batchtop.app.screenshots import tree_app
+from screenshots import tree_app
 
 SIZE = (120, 40)
 PIPE = "2021-04-13 03:{m}:00,000|INFO|254|140325028292352|"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from batchtop.app.screenshots import FIXTURES
+from screenshots import FIXTURES
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
 

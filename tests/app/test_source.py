@@ -3,14 +3,15 @@ through `make_app`, instead of wiring followers and file readers by hand in each
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 from batchtop import cli
 from batchtop.app import main as app_main
-from batchtop.app.screenshots import FIXTURES, tree_app
 from batchtop.app.source import LocalSource
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree
+from screenshots import FIXTURES, tree_app
 
 
 def test_the_cli_builds_the_app_through_the_one_factory(monkeypatch):
@@ -44,3 +45,9 @@ def test_a_local_source_read_once_is_frozen_and_serves_files():
     assert size == len(whole) and tail == whole[-10:]
     app = tree_app(FIXTURES / "v2-failed")
     assert app.follower is None and not app.live
+
+
+def test_the_screenshot_script_is_not_in_the_package():
+    """A developer tool (it reads the checkout's fixtures/) lives in tools/, not in batchtop."""
+    assert importlib.util.find_spec("batchtop.app.screenshots") is None
+    assert (FIXTURES.parent / "tools" / "screenshots.py").is_file()

@@ -7,7 +7,7 @@ import time
 
 from apphelpers import FIXTURES, screen_text
 
-from batchtop.app.app import BatchtopApp
+from batchtop.app.source import LocalSource, make_app
 from batchtop.azure.cli import source_note
 from batchtop.azure.follow import FollowStatus
 from batchtop.ingest import Ingestor
@@ -31,19 +31,22 @@ def test_azure_status_becomes_a_short_note():
 
 
 async def test_header_shows_the_note_and_r_refreshes():
-    ingestor = Ingestor()
-    LocalTree.open(FIXTURES / "v2-running", ingestor).read_all()
+    """Through the one factory: a source's `note` reaches the header and `r` its `refresh`
+    (make_app used to drop both, so only the hand-wired Azure app had them)."""
     notes: list[str | None] = ["Azure: throttled (429); retry in 20 s"]
     refreshed: list[int] = []
-    app = BatchtopApp(
-        ingestor,
-        follower=None,
-        label="azure:job",
-        tick=None,
-        clock=lambda: 0.0,
-        source_note=lambda: notes[0],
-        refresh_source=lambda: refreshed.append(1),
-    )
+
+    class TroubledSource(LocalSource):
+        can_refresh = True
+
+        def note(self) -> str | None:
+            return notes[0]
+
+        def refresh(self) -> None:
+            refreshed.append(1)
+
+    tree = LocalTree.open(FIXTURES / "v2-running", Ingestor())
+    app = make_app(TroubledSource(tree, "azure:job", live=False), tick=None, clock=lambda: 0.0)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         header = screen_text(app).splitlines()[0]

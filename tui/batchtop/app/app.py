@@ -48,7 +48,7 @@ STATE_EVERY = 5
 
 
 class BatchtopApp(ReplayControls, App[None]):
-    """Follows one job; `run_tui` in main.py builds it from a source."""
+    """Follows one job; `make_app` (source.py) builds it over a `Source`."""
 
     TITLE = "batchtop"
     ENABLE_COMMAND_PALETTE = True

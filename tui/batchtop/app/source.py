@@ -3,8 +3,9 @@
 "App over a local tree" used to be wired by hand in the CLI, the screenshot script and the test
 helpers, each repeating the follower closure (`read_all`, `on_change`, `follow`) and the
 `list_files` / `read_file` lambdas. A `Source` states that contract once (as harlequin's
-adapter does); `LocalSource` implements it for a folder, and `make_app` is the one factory the
-CLI, the screenshots and the tests call (as posting's `make_posting`).
+adapter does); `LocalSource` implements it for a folder, `LiveAzure` (azure/cli.py) for a job in
+a workspace, and `make_app` is the one factory the CLI, the screenshot script, the tests and the
+benches call (as posting's `make_posting`).
 """
 
 from __future__ import annotations
@@ -40,9 +41,21 @@ class Source(Protocol):
     def read_from(self, path: str, offset: int) -> tuple[int, bytes]:
         """A file's size and its bytes from `offset` (tailing without re-reading)."""
 
+    def note(self) -> str | None:
+        """The source's own trouble for the header (Azure throttling, a sign-in waiting), or
+        None; called on each header repaint, so it must be cheap."""
+
+    can_refresh: bool
+    """Whether `refresh` does anything: a local tree follows changes by itself, so `r` says so."""
+
+    def refresh(self) -> None:
+        """`r`: look for new data now (Azure polls at once)."""
+
 
 class LocalSource:
     """A log tree on disk: followed with watchfiles, or read once and frozen (`live=False`)."""
+
+    can_refresh = False
 
     def __init__(self, tree: LocalTree, label: str, live: bool = True) -> None:
         self.tree = tree
@@ -67,6 +80,12 @@ class LocalSource:
     def read_from(self, path: str, offset: int) -> tuple[int, bytes]:
         return read_tail(self.tree.full_path(path), offset)
 
+    def note(self) -> None:
+        return None  # a folder has no trouble of its own to report: unreadable files raise
+
+    def refresh(self) -> None:
+        """Nothing to do: watchfiles wakes the follower (`can_refresh` is False)."""
+
 
 def make_app(
     source: Source,
@@ -77,9 +96,9 @@ def make_app(
     app_class: type[BatchtopApp] = BatchtopApp,
     at: str | None = None,
 ) -> BatchtopApp:
-    """The app over `source`: the one way the CLI, the screenshots and the tests build it.
-
-    `at` (`--at` text) opens it replaying that moment of log time."""
+    """The app over `source`: the one way the CLI, the screenshots, the tests and the benches
+    build it. `app_class` lets a bench time a subclass without wiring the app by hand; `at`
+    (`--at` text) opens it replaying that moment of log time."""
     app = app_class(
         source.ingestor,
         follower=source.follow if source.live else None,
@@ -87,6 +106,8 @@ def make_app(
         list_files=source.files,
         read_file=source.read,
         read_from=source.read_from,
+        source_note=source.note,
+        refresh_source=source.refresh if source.can_refresh else None,
         bell=bell,
         clock=clock,
         tick=tick,

@@ -12,7 +12,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import AzureError as CoreAzureError
 
@@ -21,8 +21,10 @@ from batchtop.azure.flags import add_azure_arguments
 from batchtop.azure.follow import FollowStatus
 from batchtop.azure.run import AzureTarget, open_job, run_once
 from batchtop.azure.session import sdk_error
-from batchtop.summary import exit_code
 from batchtop.timeline import RecordingState
+
+if TYPE_CHECKING:  # the app imports Textual: only a live follow needs it
+    from batchtop.app.app import BatchtopApp
 
 __all__ = ["add_azure_arguments", "run_job"]
 
@@ -69,9 +71,12 @@ def source_note(status: FollowStatus | None) -> str | None:
 
 
 class LiveAzure:
-    """Everything the TUI needs to follow an opened job: the follower thread's body, the
-    header note, the file list and reader. Built apart from `run_tui` so tests can drive a
-    real app (`app(...)`) on the emulators."""
+    """An opened job as the TUI's `Source` (app/source.py): the follower thread's body, the
+    header note, `r`, the file list and readers. The app is built over it by the one factory
+    (`make_app`), so tests drive the same app on the emulators (`app(...)`)."""
+
+    live = True
+    can_refresh = True
 
     def __init__(
         self, target: AzureTarget, status_every: float = 30.0, step_every: float = 5.0
@@ -79,6 +84,7 @@ class LiveAzure:
         from batchtop.ingest import Ingestor
 
         self.target = target
+        self.label = f"{target.job.name} ({target.session.workspace.workspace})"
         self.ingestor = Ingestor(RecordingState())  # the timeline the replay keys scrub
         for event in target.job_events():
             self.ingestor.state.apply(event)
@@ -93,7 +99,7 @@ class LiveAzure:
         if status.fatal is not None:
             self.fatal.append(status.fatal)
 
-    def follower(self, stop: threading.Event, on_change: Callable[[], None]) -> None:
+    def follow(self, stop: threading.Event, on_change: Callable[[], None]) -> None:
         ingestor = self.ingestor
 
         def apply(event: Any) -> None:
@@ -122,7 +128,14 @@ class LiveAzure:
             or self.target.source.mirror_error
         )
 
-    def read_file(self, rel: str) -> bytes:
+    def refresh(self) -> None:
+        """`r`: wake the follower, which polls the workspace at once."""
+        self.wake.set()
+
+    def files(self) -> list[str]:
+        return sorted(self.target.source.files)
+
+    def read(self, rel: str) -> bytes:
         target = self.target
         mirror = target.source.mirror
         if mirror is not None:
@@ -146,35 +159,20 @@ class LiveAzure:
             return size, b""
         return size, blob.download_blob(offset=offset, length=size - offset).readall()
 
-    def tui_kwargs(self, bell: bool) -> dict[str, Any]:
-        target = self.target
-        return dict(
-            follower=self.follower,
-            label=f"{target.job.name} ({target.session.workspace.workspace})",
-            list_files=lambda: sorted(self.target.source.files),
-            read_file=self.read_file,
-            read_from=self.read_from,
-            bell=bell,
-            source_note=self.note,
-            refresh_source=self.wake.set,
-        )
+    def app(self, bell: bool = False) -> BatchtopApp:
+        """The app over this job, as `batchtop --workspace ... JOB` runs it."""
+        from batchtop.app.source import make_app
 
-    def app(self, bell: bool = False, **extra: Any) -> Any:
-        from batchtop.app.app import BatchtopApp
-
-        return BatchtopApp(self.ingestor, **self.tui_kwargs(bell), **extra)
+        return make_app(self, bell=bell)
 
 
 def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
+    from batchtop.app.main import run_source
+
     live = LiveAzure(target)
-    app = live.app(bell=getattr(args, "bell", False))
-    at = getattr(args, "at", None)
-    if at:
-        app.start_replay_at(at)  # `batchtop JOB --at +25m`: open replaying that moment
-    app.run()
-    code = app.return_code if app.return_code not in (None, 0) else exit_code(
-        live.ingestor.snapshot()
-    )
+    code = run_source(
+        live, bell=getattr(args, "bell", False), at=getattr(args, "at", None)
+    )  # `batchtop JOB --at +25m` opens replaying that moment
     if live.fatal:
         print(redact(str(live.fatal[-1])), file=sys.stderr)
         return live.fatal[-1].exit_code

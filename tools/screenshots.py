@@ -1,6 +1,10 @@
 """Regenerate the README's SVG screenshots from the fixture trees and the simulator.
 
-    python -m batchtop.app.screenshots [OUT_DIR]      (default: ./screenshots)
+    python tools/screenshots.py [OUT_DIR]      (default: the checkout's screenshots/)
+
+A developer tool, kept outside the package: an installed batchtop has no use for it, and it
+reads the checkout's fixtures/. The tests import its scene builders (pytest puts tools/ on the
+path, see pyproject.toml).
 
 Every scene is a tree read whole (no follower) with the clock frozen, so the SVGs are the same
 on every run and only change when the UI or the data does. The same scene builders feed the
@@ -25,10 +29,8 @@ FROZEN_CLOCK = 1_700_000_000.0
 
 
 def _repo_folder(name: str) -> Path:
-    """`fixtures/` or `screenshots/` of the source checkout: beside the package when it is
-    installed editable, else in the current folder (a `pip install .` run from the repo)."""
-    beside_package = Path(__file__).resolve().parents[3] / name
-    return beside_package if beside_package.is_dir() else Path.cwd() / name
+    """`fixtures/` or `screenshots/` of the checkout this script sits in (tools/..)."""
+    return Path(__file__).resolve().parents[1] / name
 
 
 FIXTURES = _repo_folder("fixtures")
