@@ -102,7 +102,7 @@ def test_failed_job_report_tells_the_story(tmp_path):
     assert report("--dir", str(FIXTURES / "v2-failed"), "-o", str(out)).returncode == 0
     html = out.read_text()
     assert "exceeds error threshold 40" in html  # verdict
-    assert 'class="status Failed"' in html
+    assert 'class="status bad"' in html
     assert "2023-05-16T22:00:00Z" in html  # start
     assert html.count('class="failure"') > 0  # failures marked on the throughput chart
     assert html.count('class="bar"') > 0

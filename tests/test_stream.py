@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from batchtop.ingest import Ingestor
-from batchtop.snapshot import ENDED_UNKNOWN, Snapshot
+from batchtop.snapshot import Snapshot
 from batchtop.sources.stream import STREAM_PATH, read_stream
+from batchtop.status import ENDED_UNKNOWN
 from batchtop.summary import EXIT_OUTCOME_UNKNOWN, exit_code
 from helpers import ingest_files
 

@@ -176,7 +176,7 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
     node that stopped long before its peers' last work is still dead.
     """
     now = snapshot.data_time
-    finished = snapshot.finished
+    finished = snapshot.work_ended  # NotResponding: the nodes are still judged (status.STUCK)
     stale_after = stale_threshold(snapshot)
     dead_after = stale_after * DEAD_FACTOR
     paces = _paces(snapshot)

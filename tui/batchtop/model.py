@@ -27,12 +27,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from batchtop import events as ev
+from batchtop import status as statuses
 from batchtop.errorgroups import ErrorBook
 from batchtop.ledger import MiniBatchLedger
 from batchtop.nodenames import NodeNames
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
-    ENDED_UNKNOWN,
     SERIES_NAMES,
     DiskView,
     ErrorView,
@@ -56,23 +56,6 @@ MAX_EXIT_MARKS = 64
 MAX_VERDICTS = 64
 MIN_VERDICT_TAIL = 20
 """A record head shorter than this must equal a verdict to be taken for it."""
-_STATUS_RANK = {
-    "NotStarted": 0,
-    "Queued": 1,
-    "Preparing": 2,
-    "Provisioning": 3,
-    "Starting": 4,
-    "Running": 5,
-    "Finalizing": 6,
-    "CancelRequested": 7,
-    "Completed": 8,
-    "Finished": 8,
-    ENDED_UNKNOWN: 8,  # outranks a Completed guessed from log wording, not Canceled or Failed
-    "Canceled": 9,
-    "NotResponding": 9,
-    "Failed": 10,
-}
-_RUNNING = _STATUS_RANK["Running"]
 
 
 @dataclass(slots=True)
@@ -227,7 +210,7 @@ class JobState:
         known = self._status_by_authority.get(e.authority)
         if known is None or e.authority >= 2:
             self._status_by_authority[e.authority] = e.status  # the service: latest word wins
-        elif _STATUS_RANK.get(e.status, 5) >= _STATUS_RANK.get(known, 0):
+        elif statuses.RANK.get(e.status, 5) >= statuses.rank(known):
             self._status_by_authority[e.authority] = e.status
         self.status, self._status_authority = _resolve_status(self._status_by_authority)
         self._seen(e.at)
@@ -336,7 +319,7 @@ class JobState:
             self.names.report(e.mini_batch, e.node)
         out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
         self._seen(e.at)
-        if self._status_authority <= 1 and _STATUS_RANK.get(self.status, 0) < _RUNNING:
+        if self._status_authority <= 1 and statuses.rank(self.status) < statuses.RUNNING_RANK:
             self._on_status(ev.StatusHint("Running", e.at))  # a finished attempt: it started
         proc = self._touch(e.node, e.process, e.at) if e.node else None
         if proc is not None and proc.current == e.mini_batch:
@@ -542,7 +525,7 @@ class JobState:
     def snapshot(self) -> Snapshot:
         counts = self.counts()
         remaining = None if counts.total is None else counts.total - counts.processed
-        finished = self.status in ("Completed", "Failed", "Canceled", "Finished", ENDED_UNKNOWN)
+        has_eta = statuses.has_eta(self.status)
         items_known = self.items_known or (counts.processed == 0 and self.items_total is not None)
         items = ItemCounts(
             total=self.items_total,
@@ -558,8 +541,8 @@ class JobState:
             mini_batches=counts,
             items=items,
             rate_per_min=self.rate.per_minute(),
-            eta_seconds=None if finished else self.rate.eta_seconds(remaining),
-            runtime_eta_seconds=None if finished else self.runtime_eta,
+            eta_seconds=self.rate.eta_seconds(remaining) if has_eta else None,
+            runtime_eta_seconds=self.runtime_eta if has_eta else None,
             started_at=self.started_at,
             queued_seconds=self.queued_seconds(),
             data_time=self.data_time,
@@ -746,13 +729,9 @@ def _resolve_status(by_authority: dict[int, str]) -> tuple[str, int]:
     less authoritative source already saw the job end (see the module doc)."""
     ranked = sorted(by_authority.items(), reverse=True)
     top_authority, top = ranked[0]
-    if not _final(top):
+    if not statuses.is_final(top):
         for authority, status in ranked[1:]:
-            if _final(status):
+            if statuses.is_final(status):
                 return status, authority
     return top, top_authority
 
-
-def _final(status: str) -> bool:
-    """Completed, Finished, Canceled, NotResponding, Failed: the ranks from Completed up."""
-    return _STATUS_RANK.get(status, 0) >= _STATUS_RANK["Completed"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from batchtop import status as statuses
+
 SERIES_NAMES = ("cpu", "memory", "disk_read", "disk_write", "net_sent", "net_recv")
 """Per-node resource series: percents for cpu/memory, MB/s for disk and network."""
 
@@ -187,13 +189,15 @@ class Snapshot:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return statuses.is_final(self.status)
+
+    @property
+    def work_ended(self) -> bool:
+        """No process works any more (final, except NotResponding: see status.STUCK)."""
+        return statuses.ends_work(self.status)
+
+    @property
+    def has_eta(self) -> bool:
+        return statuses.has_eta(self.status)
 
 
-ENDED_UNKNOWN = "Stream ended (outcome unknown)"
-"""A piped `az ml job stream` ended without saying how the job ended (the v2 stream never
-prints the final status; a failed job's error goes to stderr). Never read as Completed."""
-
-FINAL_STATUSES = frozenset(
-    {"Completed", "Failed", "Canceled", "Finished", "NotResponding", ENDED_UNKNOWN}
-)

@@ -10,7 +10,8 @@ from typing import Any
 
 from batchtop.advice import advice_for_snapshot
 from batchtop.liveness import states_of
-from batchtop.snapshot import ENDED_UNKNOWN, NodeView, ProcessView, Snapshot
+from batchtop.snapshot import NodeView, ProcessView, Snapshot
+from batchtop.status import ENDED_UNKNOWN, STOPPED, STUCK
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_duration, format_stamp
 
@@ -171,9 +172,9 @@ def exit_code(snap: Snapshot) -> int:
         return EXIT_OUTCOME_UNKNOWN
     if snap.status == "Failed":
         return EXIT_JOB_FAILED
-    if snap.status in ("Canceled", "CancelRequested"):
+    if snap.status in STOPPED:
         return EXIT_CANCELED
-    if snap.status == "NotResponding":
+    if snap.status in STUCK:
         return EXIT_NOT_RESPONDING
     return EXIT_OK
 

@@ -41,7 +41,8 @@ from batchtop.app.pump import Follower, Pump
 from batchtop.app.replay_controls import REPLAY_BINDINGS, ReplayControls
 from batchtop.app.textfmt import use_mono
 from batchtop.ingest import Ingestor
-from batchtop.snapshot import FINAL_STATUSES, ErrorView, Snapshot
+from batchtop.snapshot import ErrorView, Snapshot
+from batchtop.status import FINAL
 
 STATE_EVERY = 5
 """Clock ticks between re-judging process states when no data arrives (idle CPU stays low)."""
@@ -185,8 +186,8 @@ class BatchtopApp(ReplayControls, App[None]):
         self.latest = snap
         if (
             previous is not None
-            and previous.status not in FINAL_STATUSES
-            and snap.status in FINAL_STATUSES
+            and previous.status not in FINAL
+            and snap.status in FINAL
         ):
             self._job_ended(snap)
         if not self.paused:

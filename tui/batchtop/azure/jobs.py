@@ -32,9 +32,8 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from batchtop.azure.errors import AzureError, first_line
 from batchtop.azure.session import Session
+from batchtop.status import is_final
 
-TERMINAL = {"Completed", "Failed", "Canceled", "NotResponding", "Finished"}
-FAILED = {"Failed", "Canceled", "NotResponding"}
 _PARALLEL_MARKERS = ("parallel", "parallelrunstep", "batchscoring", "batch_scoring")
 REUSED_FLAG = "azureml.isreused"
 REUSED_RUN = "azureml.reusedrunid"
@@ -73,7 +72,7 @@ class JobRef:
 
     @property
     def terminal(self) -> bool:
-        return (self.status or "") in TERMINAL
+        return is_final(self.status)
 
     def prop(self, key: str) -> str | None:
         return dict(self.properties).get(key)

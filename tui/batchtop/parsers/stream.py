@@ -37,6 +37,7 @@ from collections.abc import Callable
 from batchtop import events as ev
 from batchtop.parsers.base import Parser
 from batchtop.parsers.registry import FileKind
+from batchtop.status import SERVICE_TERMINAL
 
 _STREAMING = re.compile(r"^Streaming (\S.*?)\s*$")
 _RULE = re.compile(r"^(=+)\s*$")
@@ -51,7 +52,7 @@ _DETAILS_DICT = re.compile(r"^\{'runId': ")
 """v1 prints the run's details as a Python dict after its summary (with SAS URLs in it)."""
 
 
-TERMINAL = frozenset({"Completed", "Finished", "Failed", "Canceled", "NotResponding"})
+TERMINAL = SERVICE_TERMINAL
 
 MAX_ERROR_LINES = 1000
 """An error block longer than this is closed as it stands (a stream cut mid-JSON, or not JSON at

@@ -12,6 +12,7 @@ from typing import Any
 from batchtop import __version__
 from batchtop.report import svg
 from batchtop.report.data import ReportData
+from batchtop.status import style_class
 from batchtop.timeparse import format_duration, format_stamp
 
 CSS = """
@@ -24,9 +25,9 @@ th { color: #555; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .status { display: inline-block; padding: 2px 8px; border-radius: 4px; color: #fff;
           font-weight: 600; }
-.Failed, .Canceled, .NotResponding { background: #c8312b; }
-.Completed, .Finished { background: #2e9e5b; }
-.other { background: #3b7dd8; }
+.bad, .stopped { background: #c8312b; }
+.ok { background: #2e9e5b; }
+.other, .running, .waiting { background: #3b7dd8; }
 .verdict { font-weight: 600; color: #a0221c; }
 .advice { border-left: 4px solid #2e9e5b; padding: 4px 12px; margin: 10px 0; background: #f4faf6; }
 .advice p { margin: 4px 0; }
@@ -67,11 +68,7 @@ def _facts(data: ReportData) -> list[str]:
     s = data.summary
     mb, items = s["mini_batches"], s["items"]
     status = s["status"]
-    css = (
-        status
-        if status in ("Failed", "Canceled", "NotResponding", "Completed", "Finished")
-        else "other"
-    )
+    css = style_class(status)
     rows = [
         ("Status", f'<span class="status {css}">{escape(status)}</span>'),
     ]

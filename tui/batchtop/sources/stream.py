@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from batchtop import events as ev
 from batchtop.ingest import Ingestor
-from batchtop.snapshot import ENDED_UNKNOWN
+from batchtop.status import ENDED_UNKNOWN
 
 STREAM_PATH = "az-ml-job-stream.stream"
 CHUNK = 64 * 1024
