@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from batchtop.advice import advice_for_snapshot
-from batchtop.liveness import states_of
+from batchtop.eta import estimate, format_band
+from batchtop.liveness import judge
 from batchtop.snapshot import NodeView, ProcessView, Snapshot
 from batchtop.status import ENDED_UNKNOWN, STOPPED, STUCK
 from batchtop.textsafe import safe
@@ -41,7 +42,9 @@ EXIT_OUTCOME_UNKNOWN = 6
 
 def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
     mb = snap.mini_batches
-    states = states_of(snap)
+    rows, _ = judge(snap)
+    states = {r.view.name: (r.state, {p.view.name: p.state for p in r.processes}) for r in rows}
+    eta = estimate(snap, rows)  # knows dead and slow nodes; None: no per-process pace
     return {
         "job": safe(snap.job_name) if snap.job_name else None,
         "source": safe(source) if source else None,
@@ -60,7 +63,8 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             "failed": snap.items.failed,
         },
         "rate_per_min": _round(snap.rate_per_min),
-        "eta_seconds": _round(snap.eta_seconds),
+        "eta_seconds": _round(snap.eta_seconds if eta is None else eta.seconds),
+        "eta_band_seconds": None if eta is None else [_round(eta.low), _round(eta.high)],
         "runtime_eta_seconds": _round(snap.runtime_eta_seconds),
         "started_at": format_stamp(snap.started_at),
         "data_time": format_stamp(snap.data_time),
@@ -215,8 +219,10 @@ def summary_text(data: dict[str, Any]) -> str:
         )
     rate = data["rate_per_min"]
     rate_text = "-" if rate is None else f"{rate:.1f}"
+    band = data.get("eta_band_seconds")
+    eta_text = format_duration(data["eta_seconds"]) + (f" ({format_band(*band)})" if band else "")
     lines.append(
-        f"rate     {rate_text}/min   eta {format_duration(data['eta_seconds'])}"
+        f"rate     {rate_text}/min   eta {eta_text}"
         f"   runtime eta {format_duration(data['runtime_eta_seconds'])}"
         f"   elapsed {format_duration(data['elapsed_seconds'])}"
         + (
