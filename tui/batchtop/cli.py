@@ -14,17 +14,19 @@ import json
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from batchtop import __version__
 from batchtop.azure.flags import add_azure_arguments
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
-from batchtop.sources.local import LocalTree, SourceError, check_job_tree
+from batchtop.sources.local import LocalTree, SourceError, check_job_tree, follow
 from batchtop.summary import EXIT_CODES_HELP, EXIT_USAGE, exit_code, summary_dict, summary_text
 from batchtop.textsafe import safe
 from batchtop.timeline import RecordingState
 from batchtop.timeparse import format_stamp
+from batchtop.watch import Alerts, Follow, watch
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +69,30 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when the job finishes or fails"
     )
+    alerts = parser.add_argument_group("alerts")
+    alerts.add_argument(
+        "--watch",
+        action="store_true",
+        help="follow with no screen: one line per event on stdout; exit with the job's exit "
+        "code when it ends (for nohup, systemd or a CI step)",
+    )
+    alerts.add_argument(
+        "--notify",
+        metavar="CMD",
+        help="run CMD through the shell once per event (node_dead, node_stale, "
+        "process_killed, errors_burst, job_finished, source_quiet), the event as one JSON "
+        "object on its stdin; killed after 10 s",
+    )
+    alerts.add_argument(
+        "--notify-url",
+        metavar="URL",
+        help="POST each event's JSON to URL (a chat or incident webhook), retried on 5xx",
+    )
+    alerts.add_argument(
+        "--notify-history",
+        action="store_true",
+        help="also send events for what had already happened when batchtop attached",
+    )
     parser.add_argument("--version", action="version", version=f"batchtop {__version__}")
     add_azure_arguments(parser)  # plain argparse: no Azure SDK is imported for this
     return parser
@@ -92,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             "give exactly one of: a job name, --dir PATH, --stream FILE, --demo "
             "(see batchtop --help)"
         )
-    if not (args.once or args.json) and not sys.stdout.isatty():
+    if args.watch and (args.once or args.json or args.at):
+        return fail("--watch follows the job until it ends: it takes no --once, --json or --at")
+    if args.notify_url and not args.notify_url.lower().startswith(("https://", "http://")):
+        return fail(f"--notify-url needs an http(s) address, not {args.notify_url!r}")
+    if not (args.once or args.json or args.watch) and not sys.stdout.isatty():
         args.once = True  # `batchtop --dir x | less`: a full-screen app there would never end
     try:
         if args.dir is not None:
@@ -168,6 +198,32 @@ def read_tree_once(
     return ingestor, tree
 
 
+def alerts_of(args: argparse.Namespace, source: str) -> Alerts | None:
+    """What --watch, --notify and --notify-url ask for (None: no alerts)."""
+    from batchtop.notify import Dispatcher, post_url, print_line, run_command
+
+    command, url = getattr(args, "notify", None), getattr(args, "notify_url", None)
+    slow = [run_command(command)] if command else []
+    if url:
+        slow.append(post_url(url))
+    fast = [print_line()] if getattr(args, "watch", False) else []
+    if not slow and not fast:
+        return None
+    history = getattr(args, "notify_history", False)
+    return Alerts(Dispatcher(slow, fast), args.job_name, source, history=history)
+
+
+def tree_follower(tree: LocalTree) -> Follow:
+    """A local tree's follow: what is there first, then what changes (watchfiles)."""
+
+    def run(stop: threading.Event, on_change: Callable[[], None]) -> None:
+        tree.read_all(on_progress=on_change)
+        on_change()
+        follow(tree, stop, on_change)
+
+    return run
+
+
 def run_dir(args: argparse.Namespace) -> int:
     if args.once or args.json:
         ingestor, _ = read_tree_once(args.dir, args)
@@ -175,17 +231,23 @@ def run_dir(args: argparse.Namespace) -> int:
     ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
     tree = LocalTree.open(args.dir, ingestor)
     check_job_tree(args.dir, tree.scan())  # the same refusals as --once, before any screen
-    return _run_tui_on_tree(tree, args, label=str(args.dir))
+    alerts = alerts_of(args, str(args.dir))
+    if args.watch:
+        assert alerts is not None
+        return watch(ingestor, tree_follower(tree), alerts)
+    return _run_tui_on_tree(tree, args, label=str(args.dir), alerts=alerts)
 
 
-def _run_tui_on_tree(tree: LocalTree, args: argparse.Namespace, label: str) -> int:
+def _run_tui_on_tree(
+    tree: LocalTree, args: argparse.Namespace, label: str, alerts: Alerts | None = None
+) -> int:
     from batchtop.app.main import run_source
     from batchtop.app.source import LocalSource
 
     at = getattr(args, "at", None)
     if at:
         check_at(at)  # a bad time is said here, before the screen takes the terminal
-    return run_source(LocalSource(tree, label), bell=args.bell, at=at)
+    return run_source(LocalSource(tree, label), bell=args.bell, at=at, alerts=alerts)
 
 
 def check_at(at_text: str) -> None:
@@ -212,12 +274,36 @@ def run_stream(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise SourceError(f"{args.stream}: {exc.strerror or exc}") from exc
         return print_summary(ingestor, args, f"stream {args.stream}")
+    alerts = alerts_of(args, f"stream {args.stream}")
+    if args.watch:
+        assert alerts is not None
+        return watch_stream(args.stream, alerts)
     from batchtop.app.main import run_tui_on_stream
 
     if args.at:
         check_at(args.at)
     ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
-    return run_tui_on_stream(ingestor, args.stream, bell=args.bell, at=args.at)
+    return run_tui_on_stream(ingestor, args.stream, bell=args.bell, at=args.at, alerts=alerts)
+
+
+def watch_stream(stream_arg: str, alerts: Alerts) -> int:
+    """`--stream FILE --watch`: events from a stream (stdin or a file) until it ends."""
+    from batchtop.sources.stream import read_stream
+
+    ingestor = Ingestor()
+    try:
+        handle = sys.stdin.buffer if stream_arg == "-" else open(stream_arg, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise SourceError(f"{stream_arg}: {exc.strerror or exc}") from exc
+
+    def run(stop: threading.Event, on_change: Callable[[], None]) -> None:
+        try:
+            read_stream(handle, ingestor, stop=stop, on_change=on_change)
+        finally:
+            if handle is not sys.stdin.buffer:
+                handle.close()
+
+    return watch(ingestor, run, alerts)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -253,8 +339,12 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         writer.start()
         tree = LocalTree(folder=folder, ingestor=Ingestor(RecordingState()))
+        alerts = alerts_of(args, "demo (simulated job)")
         try:
-            return _run_tui_on_tree(tree, args, label="demo (simulated job)")
+            if args.watch:
+                assert alerts is not None
+                return watch(tree.ingestor, tree_follower(tree), alerts)
+            return _run_tui_on_tree(tree, args, label="demo (simulated job)", alerts=alerts)
         finally:
             stop.set()
             writer.join(timeout=5)

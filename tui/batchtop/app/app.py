@@ -43,6 +43,7 @@ from batchtop.app.textfmt import use_mono
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import ErrorView, Snapshot
 from batchtop.status import FINAL
+from batchtop.watch import Alerts
 
 STATE_EVERY = 5
 """Clock ticks between re-judging process states when no data arrives (idle CPU stays low)."""
@@ -122,6 +123,8 @@ class BatchtopApp(ReplayControls, App[None]):
         self.view: View | None = None
         self.paused = False
         self.renders = 0
+        self.alerts: Alerts | None = None
+        """--notify / --notify-url: each live view goes to them (watch.py)."""
         """Frames rendered from a View (tests check that bursts coalesce)."""
         self.bells = 0
         self._ticks = 0
@@ -210,6 +213,8 @@ class BatchtopApp(ReplayControls, App[None]):
         snap, live = self.replayed(snap)  # the moment `[`/`]` chose, if any (replay_controls)
         view = self.liveness.derive(snap, self.clock(), self.live and live)
         self.view = view
+        if self.alerts is not None and live:  # alerts follow the live job, not a replay
+            self.alerts.update(view, self.clock())
         for screen in self.screen_stack:
             if isinstance(screen, ShowsView):
                 screen.show_view(view)

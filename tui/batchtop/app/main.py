@@ -20,6 +20,7 @@ from batchtop.ingest import Ingestor
 from batchtop.sources.local import SourceError
 from batchtop.sources.stream import STREAM_PATH, read_stream
 from batchtop.summary import exit_code
+from batchtop.watch import Alerts
 
 KEEP_STREAM_BYTES = 16 * 1024 * 1024
 """The log viewer can show the last 16 MB of a piped stream (there is no file to re-read)."""
@@ -36,6 +37,7 @@ def run_tui(
     refresh_source: Callable[[], None] | None = None,
     read_from: ReadFrom | None = None,
     at: str | None = None,
+    alerts: Alerts | None = None,
 ) -> int:
     """Run the TUI until the user quits; the follower runs in a daemon thread meanwhile.
 
@@ -54,17 +56,28 @@ def run_tui(
     )
     if at:
         app.start_replay_at(at)  # `--at`: open replaying that moment
-    app.run()
+    app.alerts = alerts
+    try:
+        app.run()
+    finally:
+        if alerts is not None:
+            alerts.close()
     if app.return_code not in (None, 0):
         return app.return_code
     return exit_code(ingestor.snapshot())
 
 
-def run_source(source: Source, bell: bool = False, at: str | None = None) -> int:
+def run_source(
+    source: Source, bell: bool = False, at: str | None = None, alerts: Alerts | None = None
+) -> int:
     """Run the TUI over `source` (built by the one factory) until the user quits; `at`
-    opens it replaying that moment."""
-    app = make_app(source, bell=bell, at=at)
-    app.run()
+    opens it replaying that moment; `alerts` get each live view (--notify, --notify-url)."""
+    app = make_app(source, bell=bell, at=at, alerts=alerts)
+    try:
+        app.run()
+    finally:
+        if alerts is not None:
+            alerts.close()
     if app.return_code not in (None, 0):
         return app.return_code
     return exit_code(source.ingestor.snapshot())
@@ -116,7 +129,11 @@ def _stdin_to_tty() -> int:
 
 
 def run_tui_on_stream(
-    ingestor: Ingestor, stream_arg: str, bell: bool = False, at: str | None = None
+    ingestor: Ingestor,
+    stream_arg: str,
+    bell: bool = False,
+    at: str | None = None,
+    alerts: Alerts | None = None,
 ) -> int:
     """`--stream FILE` or `--stream -`: read the stream in a thread while the TUI runs."""
     if stream_arg == "-":
@@ -155,4 +172,5 @@ def run_tui_on_stream(
         read_file=read_file,
         bell=bell,
         at=at,
+        alerts=alerts,
     )

@@ -19,6 +19,7 @@ from batchtop.app.app import BatchtopApp
 from batchtop.app.log_viewer_screen import read_tail
 from batchtop.ingest import Ingestor
 from batchtop.sources.local import LocalTree, follow
+from batchtop.watch import Alerts
 
 
 class Source(Protocol):
@@ -95,6 +96,7 @@ def make_app(
     interval: float = 0.2,
     app_class: type[BatchtopApp] = BatchtopApp,
     at: str | None = None,
+    alerts: Alerts | None = None,
 ) -> BatchtopApp:
     """The app over `source`: the one way the CLI, the screenshots, the tests and the benches
     build it. `app_class` lets a bench time a subclass without wiring the app by hand; `at`
@@ -115,4 +117,5 @@ def make_app(
     )
     if at:
         app.start_replay_at(at)
+    app.alerts = alerts
     return app

@@ -167,12 +167,20 @@ class LiveAzure:
 
 
 def _run_live(target: AzureTarget, args: argparse.Namespace) -> int:
-    from batchtop.app.main import run_source
+    from batchtop.cli import alerts_of
 
     live = LiveAzure(target)
-    code = run_source(
-        live, bell=getattr(args, "bell", False), at=getattr(args, "at", None)
-    )  # `batchtop JOB --at +25m` opens replaying that moment
+    alerts = alerts_of(args, live.label)
+    if getattr(args, "watch", False) and alerts is not None:
+        from batchtop.watch import watch
+
+        code = watch(live.ingestor, live.follow, alerts)
+    else:
+        from batchtop.app.main import run_source
+
+        code = run_source(
+            live, bell=getattr(args, "bell", False), at=getattr(args, "at", None), alerts=alerts
+        )  # `batchtop JOB --at +25m` opens replaying that moment
     if live.fatal:
         print(redact(str(live.fatal[-1])), file=sys.stderr)
         return live.fatal[-1].exit_code
