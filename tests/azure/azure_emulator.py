@@ -308,6 +308,11 @@ class ControlPlaneEmulator:
         return node
 
     @staticmethod
+    def run_id() -> str:
+        """A new child run id: a GUID, as run history names steps (S1 `fccae07e-378c-...`)."""
+        return str(uuid.uuid4())
+
+    @staticmethod
     def run(run_id: str | None = None, *, status: str = "Running",
             run_type: str = "azureml.StepRun", display: str | None = None,
             compute: str | None = "cpu-cluster", target: str | None = None,
@@ -324,7 +329,7 @@ class ControlPlaneEmulator:
         `target`. A batch endpoint's scoring child is in no recording: the same shape is
         assumed for it.
         """
-        run_id = run_id or str(uuid.uuid4())
+        run_id = run_id or ControlPlaneEmulator.run_id()
         node_id = uuid.uuid5(uuid.NAMESPACE_URL, run_id).hex[:8]
         reused = (properties or {}).get("azureml.reusedrunid")
         return {

@@ -57,7 +57,7 @@ def upload_growth(local: Path, tree: LogTree, done: threading.Event) -> None:
 
 def test_growing_job_is_followed_with_only_new_bytes(emu, container, blob_proxy, job_name,
                                                       tmp_path):
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(job_name, status="Running",
                 children=[emu.run(child, display="batchscoring")])
     tree = LogTree(container, child)

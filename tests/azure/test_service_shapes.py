@@ -202,3 +202,22 @@ def test_a_rewritten_block_blob_delivers_only_new_bytes(emu, container, job_name
     ]
     assert target.source.stats.resets == 0
     assert target.source.poll() == []
+
+
+def test_live_view_waits_for_the_parallel_node_then_switches(emu, container, job_name):
+    """Live: `prep_data` runs first and is not followed; when run history lists
+    `batch_prediction` (a GUID run, nothing "parallel" in it) the view switches to it."""
+    from test_jobs_live import Following, _wait
+
+    pipeline(emu, container, job_name, ("prep_data",))
+    LogTree(container, job_name).append(PARENT_LOG, PARENT_LINE)
+    target = open_job(ws_args(emu, poll=0.1), job_name, interactive=False)
+    assert target.waiting and target.step.name == job_name
+    with Following(target, status_every=0.2, step_every=0.2) as run:
+        _wait(lambda: PARENT_LOG in target.source.files)
+        step = emu.run(display="batch_prediction")
+        LogTree(container, step["runId"]).append(OVERVIEW, PROGRESS)
+        emu.add_child(job_name, step)
+        _wait(lambda: run.snapshot().mini_batches.processed == 4117)
+        assert target.step.name == step["runId"] and target.step.node == "batch_prediction"
+        assert not target.waiting
