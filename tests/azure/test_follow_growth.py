@@ -38,7 +38,8 @@ class RecordingSink:
 
 
 def upload_growth(local: Path, tree: LogTree, done: threading.Event) -> None:
-    """Copy what the simulator appended locally into append blobs, as the runtime uploads."""
+    """Copy what the simulator appended locally into blobs, as the runtime uploads: append
+    blobs, and block blobs uploaded again whole under user_logs/ and system_logs/."""
     sent: dict[str, int] = {}
     while True:
         finished = done.is_set()
