@@ -530,9 +530,14 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
             })
 
         def _r_discovery(self, args: dict, q: dict, body: bytes) -> None:
+            # S1: run history is called on the `api` host, not on `history`, which names
+            # another host (`https://eastus2.experiments.azureml.net`). The other keys point at
+            # a closed port here, so a client that used them would fail.
             base = emu.url.rstrip("/")
-            self._send(200, {"api": base, "catalog": base, "experimentation": base,
-                             "history": base, "modelmanagement": base, "pipelines": base})
+            elsewhere = "https://127.0.0.1:9"
+            self._send(200, {"api": base, "catalog": elsewhere, "experimentation": elsewhere,
+                             "history": elsewhere, "modelmanagement": elsewhere,
+                             "pipelines": elsewhere, "studio": "https://ml.azure.com"})
 
         def _r_job(self, args: dict, q: dict, body: bytes) -> None:
             if not self._ws_matches(args):
