@@ -88,7 +88,9 @@ class JobRef:
 
     def node_of(self, child: JobRef) -> PipelineNode | None:
         """The node of this pipeline that `child` runs: matched by the child's display name or
-        its `azureml.nodeid` property against the node's key or display name."""
+        its `azureml.nodeid` property against the node's key or display name. (In the
+        recordings `azureml.nodeid` is a hash such as `4d56ab7a`, not the key, so the display
+        name is what matches there; the id is tried in case a runtime sets it to the key.)"""
         said = {child.display_name, child.prop(NODE_ID)} - {None}
         return next((n for n in self.nodes if said & n.names()), None)
 
@@ -105,8 +107,8 @@ class JobRef:
         return dict(self.properties).get(key)
 
     def looks_parallel(self) -> bool:
-        """Today's fallback when no parent declares node types (batch endpoint jobs): a name,
-        type or property value that says parallel / batch scoring."""
+        """The older rule, used when the parent declares no node types (a batch endpoint's
+        job): a name, type or property value that says parallel / batch scoring."""
         text = " ".join(
             [
                 self.job_type or "",
