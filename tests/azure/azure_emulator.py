@@ -565,6 +565,9 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
             # assumed: most recent first (no recording lists jobs); paged by `nextLink`, the
             # link azure-core's ItemPaged follows
             jobs = list(reversed(emu.state.jobs.values()))
+            kind = (q.get("jobType") or [None])[0]  # the ARM list's documented job type filter
+            if kind:
+                jobs = [j for j in jobs if j["properties"]["jobType"].lower() == kind.lower()]
             page, link = self._page(jobs, q, "$skipToken", emu.state.jobs_page)
             self._send(200, {"value": page, "nextLink": link})
 

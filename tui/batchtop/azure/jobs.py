@@ -33,6 +33,8 @@ PARALLEL_NODE = "parallel"
 NODE_ID = "azureml.nodeid"
 LOOKUP_LIMIT = 300
 """How many recent jobs a display-name lookup (and the "did you mean" hint) reads at most."""
+JOB_TYPES = ("Pipeline", "Command", "Sweep", "AutoML", "Spark")
+"""ARM job types azure-ai-ml parses, asked one by one when the unfiltered list fails."""
 
 
 @dataclass(frozen=True)
@@ -254,12 +256,17 @@ def _by_display_name(session: Session, shown: str) -> JobRef:
     """The job whose display name is `shown`, among the most recent `LOOKUP_LIMIT` jobs.
 
     The ARM job list has no display-name filter (its query takes `jobType`, `tag`,
-    `properties`, `listViewType`), so we read the list (most recent first, paged by the SDK)
-    and compare. One match is followed, with a note; several are named; none gives the usual
-    "no job named" with close matches among names and display names.
+    `properties`, `listViewType`), so we read the list (paged by the SDK) and compare: first the
+    pipeline jobs (batch endpoint jobs are pipelines), then all jobs. One match is followed,
+    with a note; several are named; none gives the usual "no job named" with close matches
+    among names and display names.
     """
-    recent = recent_jobs(session)
+    recent = recent_jobs(session, job_type="Pipeline") or []
     exact = [real for real, display in recent if display == shown]
+    if not exact:
+        known = dict(recent)
+        recent += [(real, d) for real, d in all_recent_jobs(session) if real not in known]
+        exact = [real for real, display in recent if display == shown]
     if len(exact) == 1:
         job = session.call("job lookup", lambda ml: _fetch(ml, exact[0]))
         return replace(job, note=f"'{shown}' is the display name of job {job.name}")
@@ -320,18 +327,36 @@ def with_times(session: Session, job: JobRef) -> JobRef:
         return job
 
 
-def recent_jobs(session: Session, limit: int = LOOKUP_LIMIT) -> list[tuple[str, str | None]]:
-    """(name, display name) of the workspace's most recent jobs (best effort: [] on failure,
-    since this only ever turns "not found" into a better answer)."""
+def recent_jobs(
+    session: Session, limit: int = LOOKUP_LIMIT, **query: str
+) -> list[tuple[str, str | None]] | None:
+    """(name, display name) of the workspace's most recent jobs, optionally of one `job_type`
+    (passed through `jobs.list` to the ARM list's `jobType` query); None if the list failed.
+
+    Best effort: this only ever turns "not found" into a better answer.
+    """
     try:
-        jobs = session.ml.jobs.list()
+        jobs = session.ml.jobs.list(**query)
         return [
             (str(j.name), getattr(j, "display_name", None))
             for j in itertools.islice(jobs, limit)
             if j is not None
         ]
-    except Exception:  # noqa: BLE001 - a hint must never turn "not found" into another failure
-        return []
+    except Exception:  # noqa: BLE001 - see docstring
+        return None
+
+
+def all_recent_jobs(session: Session) -> list[tuple[str, str | None]]:
+    """Recent jobs of every kind. azure-ai-ml 1.35.2 fails a whole page of the job list on one
+    job it cannot parse (it skips `JobParsingError`, not `Unsupported job type Labeling`), so
+    when the plain list fails we ask again one parseable job type at a time."""
+    plain = recent_jobs(session)
+    if plain is not None:
+        return plain
+    found: list[tuple[str, str | None]] = []
+    for kind in JOB_TYPES:
+        found += recent_jobs(session, job_type=kind) or []
+    return found
 
 
 def close_matches(wanted: str, recent: list[tuple[str, str | None]]) -> list[str]:
