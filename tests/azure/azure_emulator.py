@@ -5,6 +5,19 @@ the tests exercise the real request shapes: cloud metadata (ARM_CLOUD_METADATA_U
 identity tokens (IDENTITY_ENDPOINT), ARM job/workspace/datastore GETs, datastore listSecrets, the
 workspace discovery document and run history's `children` call. Faults are queued per route and
 served before the normal answer, so a test can say "the next job GET answers 429 twice".
+
+The shapes it serves are the service's own, as azure-ai-ml's recorded test traffic shows them
+(/work/shared/reviews/service-recordings.md; files in Azure/azure-sdk-for-python under
+`sdk/ml/azure-ai-ml/tests/recordings/`, abbreviated below as `rec/`):
+
+- S1 `rec/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_get_child_run.json`
+- S3 `rec/batch_services/e2etests/test_batch_deployment.pyTestBatchDeploymenttest_batch_job_download.json`
+- S4 `rec/batch_services/e2etests/test_batch_endpoint.pyTestBatchEndpointtest_batch_invoke.json`
+- S6 `rec/pipeline_job/e2etests/test_pipeline_job.pyTestPipelineJobLongRunningtest_pipeline_job_child_run_download.json`
+- S7 `rec/dsl/e2etests/test_dsl_pipeline.pyTestDSLPipelinetest_parallel_job.json`
+
+What no recording shows (how the service pages a long children or job list, the order of the
+ARM job list, a batch job's scoring child) is marked "assumed" where it is served.
 """
 
 from __future__ import annotations
@@ -16,12 +29,13 @@ import re
 import ssl
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -98,6 +112,10 @@ class EmulatorState:
     # -- the Reader role scenario (issue 10 item 4): see `deny_list_secrets`
     list_secrets_denied: set[str] = field(default_factory=set)
     token_resources: dict[str, str] = field(default_factory=dict)
+    # -- paging (issue 17): how many items a page holds when the call does not say (`$top`);
+    # None is one page, as every recorded listing was (S1)
+    children_page: int | None = None
+    jobs_page: int | None = None
 
 
 class ControlPlaneEmulator:
@@ -198,14 +216,23 @@ class ControlPlaneEmulator:
     def add_job(self, name: str, *, job_type: str = "Pipeline", status: str = "Running",
                 compute: str | None = "cpu-cluster", children: list[dict[str, Any]] | None = None,
                 tags: dict[str, str] | None = None, created: str = "2024-05-16T22:00:00Z",
-                started: str | None = None,
+                started: str | None = None, display_name: str | None = None,
+                nodes: dict[str, str] | None = None, batch: bool = False,
                 ) -> None:
-        """Register an ARM job (parent) and, optionally, its run-history children."""
+        """Register an ARM job (parent) and, optionally, its run-history children.
+
+        `display_name` defaults to the name, as for an SDK-submitted pipeline (S1:
+        `"displayName": "test_259228612667"`). `nodes` (node key -> type: "command",
+        "parallel"...) fills the pipeline's `properties.jobs` the way the service answers it
+        (S1 command nodes, S7 parallel node). `batch` makes the job a batch endpoint's (S3):
+        `jobs`, `inputs`, `outputs`, `settings` null and, with `compute=None`,
+        `computeId: null`.
+        """
         ws_id = self.ws_id
         props: dict[str, Any] = {
             "jobType": job_type,
             "status": status,
-            "displayName": name,
+            "displayName": display_name or name,
             "experimentName": "batch-exp",
             "tags": tags or {},
             "properties": {},
@@ -213,11 +240,25 @@ class ControlPlaneEmulator:
                 "Studio": {"jobServiceType": "Studio",
                            "endpoint": f"https://ml.azure.com/runs/{name}?wsid={ws_id}"}
             },
+            # S3: a batch endpoint's job answers `"computeId": null`; S1: a pipeline's is set
+            "computeId": f"{ws_id}/computes/{compute}" if compute else None,
         }
-        if compute:
-            props["computeId"] = f"{ws_id}/computes/{compute}"
-        if job_type == "Pipeline":
-            props.update({"jobs": {}, "inputs": {}, "outputs": {}, "settings": {}})
+        if job_type == "Pipeline" and batch:
+            # S3 (ARM GET of the invoked job): everything a pipeline would declare is null
+            props.update({"jobs": None, "inputs": None, "outputs": None, "settings": None,
+                          "sourceJobId": None,
+                          "description": "Pipeline submission for endpoint: batch-ept, "
+                                         "deployment: batch-dpm."})
+            props["tags"] = {"azureml.batchrun": "true", "azureml.deploymentname": "batch-dpm",
+                             "azureml.jobtype": "azureml.batchjob", **(tags or {})}  # S3, S4
+            props["properties"] = {"azureml.runsource": "azureml.PipelineRun",
+                                   "azureml.pipelineComponent": "pipelinerun"}
+        elif job_type == "Pipeline":
+            props.update({"jobs": {k: self.node(k, t, compute) for k, t in (nodes or {}).items()},
+                          "inputs": {}, "outputs": {}, "settings": {"_source": "YAML.JOB"}})
+            props["properties"] = {"azureml.DevPlatv2": "true",  # S1's pipeline parent
+                                   "azureml.runsource": "azureml.PipelineRun",
+                                   "azureml.pipelineComponent": "pipelinerun"}
         elif job_type == "Command":
             props.update({"command": "python score.py", "environmentId": "azureml:env:1"})
         self.state.jobs[name] = {
@@ -227,34 +268,102 @@ class ControlPlaneEmulator:
             "properties": props,
             "systemData": {"createdAt": created, "createdBy": "someone"},
         }
+        for kid in children or []:
+            kid["tags"]["azureml.pipeline"] = name  # S1: a child's tags name its pipeline
         self.state.children[name] = children or []
         self.state.run_times[name] = {"createdUtc": created, "startTimeUtc": started}
 
+    def add_batch_job(self, display_name: str, **kwargs: Any) -> str:
+        """A batch endpoint invocation's job: named `batchjob-<guid>` (S4), shown by a two-word
+        display name (S3 `blue_store_3k1gd32x`, S4 `careful_bulb_plwyqfx0`), with
+        `computeId: null` (S3). Returns the job's name."""
+        name = f"batchjob-{uuid.uuid4()}"
+        kwargs.setdefault("compute", None)
+        self.add_job(name, display_name=display_name, batch=True, **kwargs)
+        return name
+
+    def node(self, key: str, kind: str, compute: str | None = "cpu-cluster") -> dict[str, Any]:
+        """A node of a pipeline's `properties.jobs` as the service answers it: S1's command
+        nodes (`name`, `type`, `computeId`, `_source`, an `azureml_anonymous` componentId) and
+        S7's parallel node (plus `mini_batch_size`, `resources`, `task`...)."""
+        component = (f"{self.ws_id}/components/azureml_anonymous/versions/"
+                     f"{uuid.uuid5(uuid.NAMESPACE_URL, key)}")
+        node: dict[str, Any] = {
+            "name": key,
+            "type": kind,
+            "computeId": f"{self.ws_id}/computes/{compute}" if compute else None,
+            "_source": "YAML.JOB",
+            "componentId": component,
+        }
+        if kind == "parallel":
+            node.update({
+                "resources": {"instance_count": 2},
+                "mini_batch_error_threshold": 1,
+                "max_concurrency_per_instance": 1,
+                "mini_batch_size": 5,
+                "task": {"type": "run_function", "entry_script": "score.py",
+                         "program_arguments": "--job_output_path ${{outputs.job_output_path}}",
+                         "environment": "azureml:AzureML-sklearn-0.24-ubuntu18.04-py37-cpu:5"},
+            })
+        return node
+
     @staticmethod
-    def run(run_id: str, *, status: str = "Running", run_type: str = "azureml.StepRun",
-            display: str | None = None, compute: str | None = "cpu-cluster",
+    def run_id() -> str:
+        """A new child run id: a GUID, as run history names steps (S1 `fccae07e-378c-...`)."""
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def run(run_id: str | None = None, *, status: str = "Running",
+            run_type: str = "azureml.StepRun", display: str | None = None,
+            compute: str | None = "cpu-cluster", target: str | None = None,
             created: str = "2024-05-16T22:00:30Z", started: str | None = None,
             ended: str | None = None, properties: dict[str, str] | None = None,
             ) -> dict[str, Any]:
-        """A run-history Run record as `runs/{id}/children` and `runs/{id}` return it.
+        """A run-history Run record as `runs/{id}/children` and `runs/{id}` return it (S1).
 
-        Properties are only what a test passes: the keys public v1 step runs are known to carry
-        (`azureml.nodeid`, `azureml.runsource`, `StepType`, `azureml.isreused`...) are set by
-        the scenario that needs them, never invented for every child.
+        Real shapes: the id is a GUID unless a test names it; `name` is the component
+        (`azureml_anonymous` for an inline one) and `displayName` the pipeline node's name; the
+        properties of a v2 step say `StepType: PythonScriptStep` whatever the node's type, with
+        `azureml.moduleName: azureml_anonymous` and an 8-hex `azureml.nodeid` (S1, S6). A step
+        that ran has `compute.target` (S6); a reused one `compute: null` (S1); both have
+        `target`. A batch endpoint's scoring child is in no recording: the same shape is
+        assumed for it.
         """
+        run_id = run_id or ControlPlaneEmulator.run_id()
+        node_id = uuid.uuid5(uuid.NAMESPACE_URL, run_id).hex[:8]
+        reused = (properties or {}).get("azureml.reusedrunid")
         return {
             "runId": run_id,
-            "runUuid": "11111111-2222-3333-4444-555555555555",
+            "runUuid": str(uuid.uuid5(uuid.NAMESPACE_OID, run_id)),
+            "runNumber": 1676177916,
+            "name": "azureml_anonymous",
             "displayName": display or run_id,
             "status": status,
             "runType": run_type,
+            "runTypeV2": {"orchestrator": None, "traits": [run_type], "attribution": None,
+                          "computeType": None},
+            "dataContainerId": f"dcid.{reused or run_id}",  # S1 (reused), S6 (ran)
             "experimentId": "exp-id",
             "startTimeUtc": started,
             "endTimeUtc": ended,
             "createdUtc": created,
-            "tags": {"azureml.nodeid": "abc", "mlflow.source.type": "JOB"},
-            "properties": {"azureml.runsource": "azureml.StepRun", **(properties or {})},
-            "compute": {"target": compute, "targetType": "AmlCompute"} if compute else None,
+            "tags": {"azureml.nodeid": node_id},
+            "properties": {
+                "azureml.runsource": "azureml.StepRun",
+                "azureml.nodeid": node_id,
+                "StepType": "PythonScriptStep",
+                "ComputeTargetType": "AmlCompute",
+                "azureml.moduleName": "azureml_anonymous",
+                "azureml.DevPlatv2": "true",
+                "azureml.pipelineComponent": "masterescloud",
+                **(properties or {}),
+            },
+            "target": target or compute,
+            "compute": ({"target": compute, "targetType": "amlcompute", "vmSize": None,
+                         "instanceCount": 1} if compute else None),
+            "queueingInfo": None,
+            "inputs": None,
+            "outputs": None,
             "services": {},
         }
 
@@ -271,8 +380,10 @@ class ControlPlaneEmulator:
             return None
         props = job["properties"]
         times = self.state.run_times.get(run_id, {})
+        compute_id = props.get("computeId")
         return {
             "runId": run_id,
+            "target": compute_id.rsplit("/", 1)[-1] if compute_id else None,
             "displayName": props.get("displayName"),
             "status": props.get("status"),
             "runType": "azureml.PipelineRun" if props.get("jobType") == "Pipeline" else None,
@@ -286,6 +397,7 @@ class ControlPlaneEmulator:
     def add_child(self, parent: str, run: dict[str, Any]) -> None:
         """A step appears under a parent while it is followed (run history lists it next)."""
         with self._lock:
+            run["tags"]["azureml.pipeline"] = parent
             self.state.children.setdefault(parent, []).append(run)
 
     def set_status(self, run_id: str, status: str, *, started: str | None = None,
@@ -418,21 +530,29 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
             })
 
         def _r_discovery(self, args: dict, q: dict, body: bytes) -> None:
+            # S1: run history is called on the `api` host, not on `history`, which names
+            # another host (`https://eastus2.experiments.azureml.net`). The other keys point at
+            # a closed port here, so a client that used them would fail.
             base = emu.url.rstrip("/")
-            self._send(200, {"api": base, "catalog": base, "experimentation": base,
-                             "history": base, "modelmanagement": base, "pipelines": base})
+            elsewhere = "https://127.0.0.1:9"
+            self._send(200, {"api": base, "catalog": elsewhere, "experimentation": elsewhere,
+                             "history": elsewhere, "modelmanagement": elsewhere,
+                             "pipelines": elsewhere, "studio": "https://ml.azure.com"})
 
         def _r_job(self, args: dict, q: dict, body: bytes) -> None:
             if not self._ws_matches(args):
                 return
             job = emu.state.jobs.get(args["name"])
             if job is None and emu.find_run(args["name"]) is not None:
-                # A pipeline child through ARM: the SDK's `_is_pipeline_child_job` tests for
-                # `properties is None` and then reads the run from run history instead.
+                # A pipeline child through ARM has no `properties` key at all (S1, S2); the
+                # SDK's `_is_pipeline_child_job` tests for `properties is None` and then reads
+                # the run from run history instead.
                 self._send(200, {"id": emu.arm_id("jobs", args["name"]),
                                  "name": args["name"],
                                  "type": "Microsoft.MachineLearningServices/workspaces/jobs",
-                                 "properties": None})
+                                 "systemData": {"createdAt": "2024-05-16T22:00:30Z",
+                                                "createdBy": "someone",
+                                                "createdByType": "User"}})
                 return
             if job is None:
                 self._error(404, "UserError", f"Job {args['name']} not found.")
@@ -442,7 +562,14 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
         def _r_jobs(self, args: dict, q: dict, body: bytes) -> None:
             if not self._ws_matches(args):
                 return
-            self._send(200, {"value": list(emu.state.jobs.values())})
+            # assumed: most recent first (no recording lists jobs); paged by `nextLink`, the
+            # link azure-core's ItemPaged follows
+            jobs = list(reversed(emu.state.jobs.values()))
+            kind = (q.get("jobType") or [None])[0]  # the ARM list's documented job type filter
+            if kind:
+                jobs = [j for j in jobs if j["properties"]["jobType"].lower() == kind.lower()]
+            page, link = self._page(jobs, q, "$skipToken", emu.state.jobs_page)
+            self._send(200, {"value": page, "nextLink": link})
 
         def _r_children(self, args: dict, q: dict, body: bytes) -> None:
             kids = emu.state.children.get(args["name"])
@@ -451,7 +578,32 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
             if kids is None:
                 self._error(404, "UserError", f"Run {args['name']} not found.")
                 return
-            self._send(200, {"value": kids, "continuationToken": None, "nextLink": None})
+            # S1: one page is `{"value": [...]}` alone. Longer lists are paged: `az ml job list
+            # --parent-job-name` showed 52 of 72 children (Azure/azure-cli#27502), `$top=100`
+            # gave 100 (Azure/azure-sdk-for-python#32440), and the answer carries a
+            # `continuationToken` (ibid., PR #32443's thread); the `nextLink` beside it is
+            # assumed. The page size is `children_page` unless the call asks `$top`.
+            top = (q.get("$top") or [None])[0]
+            size = int(top) if top else emu.state.children_page
+            page, link = self._page(kids, q, "$continuationtoken", size)
+            if link is None:
+                self._send(200, {"value": page})
+                return
+            token = parse_qs(urlparse(link).query)["$continuationtoken"][0]
+            self._send(200, {"value": page, "continuationToken": token, "nextLink": link})
+
+        def _page(self, items: list, q: dict, key: str,
+                  size: int | None) -> tuple[list, str | None]:
+            """One page of `items` from the offset in query `key`, and the next page's link."""
+            start = int((q.get(key) or ["0"])[0])
+            if size is None:
+                return items[start:], None
+            end = start + size
+            if end >= len(items):
+                return items[start:end], None
+            rest = {k: v[0] for k, v in q.items() if k != key}
+            query = urlencode({**rest, key: str(end)})
+            return items[start:end], f"{emu.url.rstrip('/')}{urlparse(self.path).path}?{query}"
 
         def _r_run(self, args: dict, q: dict, body: bytes) -> None:
             run = emu.find_run(args["name"])
@@ -473,7 +625,8 @@ def _make_handler(emu: ControlPlaneEmulator) -> type[BaseHTTPRequestHandler]:
                 "endTimeUtc": run.get("endTimeUtc"),
                 "properties": run.get("properties") or {},
                 "tags": run.get("tags") or {},
-                "target": (run.get("compute") or {}).get("target"),
+                "target": run.get("target"),  # S8: details carry `target` (and `compute`)
+                "compute": run.get("compute"),
                 "logFiles": {},
             })
 

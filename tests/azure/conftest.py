@@ -147,27 +147,42 @@ def emulator(tmp_path_factory: pytest.TempPathFactory, blob_proxy: BlobProxy,
 
 @pytest.fixture
 def emu(emulator: ControlPlaneEmulator, blob_proxy: BlobProxy) -> Iterator[ControlPlaneEmulator]:
-    """The session emulator with faults, rejections and counters cleared for one test."""
+    """The session emulator with faults, rejections, counters and paging cleared for one test."""
     emulator.state.faults.clear()
     emulator.state.rejected_tokens.clear()
     emulator.state.calls.clear()
+    emulator.state.children_page = emulator.state.jobs_page = None
     blob_proxy.faults.clear()
     blob_proxy.reset_counters()
     yield emulator
     emulator.state.faults.clear()
     emulator.state.rejected_tokens.clear()
+    emulator.state.children_page = emulator.state.jobs_page = None
     blob_proxy.faults.clear()
 
 
+BLOCK_BLOB_FOLDERS = ("user_logs/", "system_logs/")
+"""Folders whose files the common runtime uploads as block blobs, re-uploaded whole as they
+grow (service-recordings.md A10: recording S6 lists `user_logs/std_log.txt` and every
+`system_logs/**` file as BlockBlob, `logs/azureml/*.txt` as AppendBlob). Which kind the
+parallel runtime's `logs/...` files are, no recording shows: they stay append blobs here."""
+
+
 class LogTree:
-    """Writes a job's log tree into Azurite the way the runtime does: append blobs that grow."""
+    """Writes a job's log tree into Azurite the way the runtime does: append blobs that grow,
+    and, under `user_logs/` and `system_logs/`, block blobs rewritten with their old content
+    plus the new bytes."""
 
     def __init__(self, container, job: str) -> None:
         self.container = container
         self.prefix = f"ExperimentRun/dcid.{job}/"
         self.sizes: dict[str, int] = {}
+        self.content: dict[str, bytes] = {}
 
     def append(self, path: str, data: bytes) -> None:
+        if path.startswith(BLOCK_BLOB_FOLDERS):
+            self.rewrite(path, data)
+            return
         blob = self.container.get_blob_client(self.prefix + path)
         if path not in self.sizes:
             blob.create_append_blob()
@@ -177,9 +192,19 @@ class LogTree:
                 blob.append_block(data[i:i + 4 * 1024 * 1024])
         self.sizes[path] += len(data)
 
+    def rewrite(self, path: str, data: bytes) -> None:
+        """Grow a block blob the common runtime's way: upload it again, whole, as its old
+        content plus `data` (a new etag, the same prefix)."""
+        whole = self.content.get(path, b"") + data
+        self.container.get_blob_client(self.prefix + path).upload_blob(
+            whole, overwrite=True, blob_type="BlockBlob")
+        self.content[path] = whole
+        self.sizes[path] = len(whole)
+
     def replace(self, path: str, data: bytes) -> None:
         self.container.get_blob_client(self.prefix + path).upload_blob(data, overwrite=True)
         self.sizes[path] = len(data)
+        self.content[path] = data
 
     def write_tree(self, root: Path) -> None:
         for file in sorted(root.rglob("*")):

@@ -38,7 +38,8 @@ class RecordingSink:
 
 
 def upload_growth(local: Path, tree: LogTree, done: threading.Event) -> None:
-    """Copy what the simulator appended locally into append blobs, as the runtime uploads."""
+    """Copy what the simulator appended locally into blobs, as the runtime uploads: append
+    blobs, and block blobs uploaded again whole under user_logs/ and system_logs/."""
     sent: dict[str, int] = {}
     while True:
         finished = done.is_set()
@@ -57,7 +58,7 @@ def upload_growth(local: Path, tree: LogTree, done: threading.Event) -> None:
 
 def test_growing_job_is_followed_with_only_new_bytes(emu, container, blob_proxy, job_name,
                                                       tmp_path):
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(job_name, status="Running",
                 children=[emu.run(child, display="batchscoring")])
     tree = LogTree(container, child)

@@ -116,7 +116,7 @@ def test_attach_before_the_step_exists_waits_then_switches(emu, container, job_n
 
     with Following(target, status_every=0.2, step_every=0.2) as run:
         _wait(lambda: PARENT_LOG in target.source.files)
-        child = f"{job_name}-batchscoring"
+        child = emu.run_id()
         LogTree(container, child).append(OVERVIEW, PROGRESS)
         emu.add_child(
             job_name,
@@ -146,7 +146,7 @@ async def test_the_header_says_waiting_until_the_step_appears(emu, container, jo
 
     async with app.run_test(size=(160, 36)) as pilot:
         await wait_for(pilot, lambda: app.latest is not None and WAITING_NOTE in header())
-        child = f"{job_name}-batchscoring"
+        child = emu.run_id()
         LogTree(container, child).append(OVERVIEW, PROGRESS)
         emu.add_child(job_name, emu.run(child, display="batchscoring", status="Running"))
         await wait_for(pilot, lambda: app.latest.mini_batches.total == 20000)
@@ -157,7 +157,7 @@ async def test_the_header_says_waiting_until_the_step_appears(emu, container, jo
 def test_a_named_step_that_does_not_exist_yet_is_waited_for(emu, container, job_name):
     """A pipeline creates its scoring step after the steps it needs: `--step score` given while
     only `prep` exists waits for it (live), where `--once` says which steps there are."""
-    prep, score = f"{job_name}-prep", f"{job_name}-score"
+    prep, score = emu.run_id(), emu.run_id()
     emu.add_job(job_name, status="Running", children=[emu.run(prep, display="prep")])
     LogTree(container, prep).append("user_logs/std_log.txt", b"preparing\n")
     target = open_job(ws_args(emu, poll=0.1, step="score"), job_name, interactive=False)
@@ -176,7 +176,7 @@ def test_several_steps_appearing_while_waiting_ask_for_step(emu, container, job_
     with Following(target, step_every=0.2):
         for suffix in ("a", "b"):
             emu.add_child(
-                job_name, emu.run(f"{job_name}-{suffix}", display=f"batchscoring_{suffix}")
+                job_name, emu.run(display=f"batchscoring_{suffix}")
             )
         _wait(lambda: "--step" in (target.note or ""))
         assert target.waiting and WAITING_NOTE in target.note
@@ -210,7 +210,7 @@ def test_once_on_a_parent_without_step_says_so(emu, container, job_name, capsys)
 def test_step_status_is_refreshed_through_run_history(emu, container, job_name):
     """The service ends the step while we follow: the model says so within a refresh, read from
     run history (`runs/{id}/details`), and no failed refresh runs a `jobs.list`."""
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(
         job_name,
         status="Running",
@@ -254,7 +254,7 @@ def test_a_final_log_status_beats_an_older_running_service_status():
 
 async def test_bell_rings_when_the_service_ends_the_job(emu, container, job_name):
     """`--bell` in the real app: the step completes in run history while the TUI follows."""
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(
         job_name,
         status="Running",
@@ -304,7 +304,7 @@ def test_a_failing_refresh_is_shown_and_retried_not_fatal(emu, container, job_na
     """A status refresh that fails (here: run history answers 400 three times) must not kill
     the follower or freeze the status: the header says so, the logs keep flowing, the next
     refresh recovers."""
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(
         job_name,
         status="Running",
@@ -362,7 +362,7 @@ def test_follower_survives_an_unexpected_exception(emu, container, job_name):
 
 def test_reused_step_follows_the_reused_run(emu, container, job_name, capsys):
     """A reused step ran nothing; its logs are the reused run's (`jobs.download` does this)."""
-    old = f"{job_name}-old-scoring"
+    old = emu.run_id()
     emu.add_job(
         f"{job_name}-earlier",
         status="Completed",
@@ -374,7 +374,7 @@ def test_reused_step_follows_the_reused_run(emu, container, job_name, capsys):
         status="Completed",
         children=[
             emu.run(
-                f"{job_name}-scoring",
+                emu.run_id(),
                 display="batchscoring",
                 status="Completed",
                 properties={"azureml.isreused": "true", "azureml.reusedrunid": old},
@@ -389,8 +389,7 @@ def test_reused_step_follows_the_reused_run(emu, container, job_name, capsys):
 
 
 def test_scoring_step_inside_a_sub_pipeline_is_found(emu, container, job_name, capsys):
-    sub, prep = f"{job_name}-sub", f"{job_name}-prep"
-    inner = f"{job_name}-inner-score"
+    sub, prep, inner = emu.run_id(), emu.run_id(), emu.run_id()
     emu.add_job(
         job_name,
         status="Running",

@@ -32,7 +32,7 @@ def test_once_json_matches_dir(emu, container, job_name, capsys, fixture, status
     # line's time: elapsed is run time only, and the queue is reported apart.
     started = from_dir["started_at"]
     created = _iso(_epoch(started) - 300)
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(job_name, status=status, created=created,
                 children=[emu.run(child, display="batchscoring", status=status,
                                   created=created, started=started)])
@@ -68,15 +68,16 @@ def test_plain_job_is_followed_directly(emu, container, job_name, capsys):
 
 
 def test_several_steps_need_a_choice(emu, container, job_name, capsys):
-    emu.add_job(job_name, children=[emu.run(f"{job_name}-a", display="batchscoring_a"),
-                                    emu.run(f"{job_name}-b", display="batchscoring_b")])
-    LogTree(container, f"{job_name}-b").append("logs/job_progress_overview.txt",
+    a, b = emu.run_id(), emu.run_id()
+    emu.add_job(job_name, children=[emu.run(a, display="batchscoring_a"),
+                                    emu.run(b, display="batchscoring_b")])
+    LogTree(container, b).append("logs/job_progress_overview.txt",
                                                b"2024-05-16T22:01:00 Start scheduling.\n")
     assert main(cli_args(emu, job_name, "--once", "--json")) == 2
     err = capsys.readouterr().err
     assert "several steps" in err and "--step" in err and "batchscoring_a" in err
     assert main(cli_args(emu, job_name, "--once", "--json", "--step", "batchscoring_b")) == 0
-    assert json.loads(capsys.readouterr().out)["source"] == f"azure:{job_name}-b"
+    assert json.loads(capsys.readouterr().out)["source"] == f"azure:{b}"
 
 
 def test_save_mirrors_and_resumes_without_refetch(emu, container, blob_proxy, job_name,
@@ -84,9 +85,9 @@ def test_save_mirrors_and_resumes_without_refetch(emu, container, blob_proxy, jo
     fixture = ROOT / "fixtures" / "v2-completed"
     main(["--dir", str(fixture), "--once", "--json"])
     created = json.loads(capsys.readouterr().out)["started_at"]
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(job_name, status="Completed", created=created,
-                children=[emu.run(child, status="Completed", created=created)])
+                children=[emu.run(child, display="batchscoring", status="Completed", created=created)])
     tree = LogTree(container, child)
     tree.write_tree(fixture)
     save = tmp_path / "mirror"

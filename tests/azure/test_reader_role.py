@@ -75,9 +75,9 @@ def reader_workspace(emu, proxy):
 
 
 def reader_job(emu, container, job_name, created: str = "2023-05-16T23:55:00Z") -> None:
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(job_name, status="Completed", created=created,
-                children=[emu.run(child, status="Completed", created=created)])
+                children=[emu.run(child, display="batchscoring", status="Completed", created=created)])
     LogTree(container, child).write_tree(FIXTURE)
 
 

@@ -14,7 +14,7 @@ def test_report_of_a_workspace_job_tells_what_the_dir_report_tells(
     emu, container, job_name, tmp_path, capsys
 ):
     fixture = ROOT / "fixtures" / "v2-failed"
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     created = "2023-05-16T22:00:00Z"
     emu.add_job(job_name, status="Failed", created=created,
                 children=[emu.run(child, display="batchscoring", status="Failed",

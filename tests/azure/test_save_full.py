@@ -18,12 +18,12 @@ def test_disk_full_on_save_keeps_the_summary_and_warns(emu, container, job_name,
     fixture = ROOT / "fixtures" / "v2-failed"
     main(["--dir", str(fixture), "--once", "--json"])
     from_dir = json.loads(capsys.readouterr().out)
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(
         job_name,
         status="Failed",
         created=from_dir["started_at"],
-        children=[emu.run(child, status="Failed", created=from_dir["started_at"])],
+        children=[emu.run(child, display="batchscoring", status="Failed", created=from_dir["started_at"])],
     )
     LogTree(container, child).write_tree(fixture)
     save = tmp_path / "mirror"

@@ -27,9 +27,9 @@ FIXTURE = ROOT / "fixtures" / "v2-completed"
 
 
 def completed_job(emu, container, job_name, created: str = "2024-05-16T22:00:00Z") -> LogTree:
-    child = f"{job_name}-batchscoring"
+    child = emu.run_id()
     emu.add_job(job_name, status="Completed", created=created,
-                children=[emu.run(child, status="Completed", created=created)])
+                children=[emu.run(child, display="batchscoring", status="Completed", created=created)])
     tree = LogTree(container, child)
     tree.write_tree(FIXTURE)
     return tree

@@ -1,29 +1,22 @@
-"""Find the job the user named and, for a parent job, its parallel (batch scoring) step.
+"""Find the job the user named, and read what the service says about it.
 
-A batch endpoint invocation and a pipeline are parent jobs whose logs say little; the runtime's
-logs (`logs/job_progress_overview...`, `logs/sys/...`) belong to the parallel child step. We list
-children with azure-ai-ml's `jobs.list(parent_job_name=...)` (run history's `children` call)
-and keep the parallel ones; several candidates are resolved by `--step` or by asking.
+`get_job` takes a job's name, or failing that its display name (what Studio shows, and what
+people copy: a batch endpoint job is named `batchjob-<guid>` but shown as `blue_store_3k1gd32x`,
+service-recordings S3/S4). `run_details` reads status, times and compute from run history. The
+step of a parent job to follow is found in `steps.py`.
 
-What a child run carries is known from public sources only in part (see docs/azure.md):
-v1 step runs have `StepType` (`PythonScriptStep`, `AutoMLStep`...), `azureml.nodeid`,
-`azureml.moduleName`, `azureml.runsource = azureml.StepRun` in their properties, and a reused step
-has `azureml.isreused = true` with `azureml.reusedrunid` (the SDK's own `jobs.download` follows
-that id). A batch endpoint's scoring child is named `batchscoring` (SDK comment in
-`_get_batch_job_scoring_output_uri`). So a step "looks parallel" when its name, display name,
-type or any property value says parallel/batch scoring; a parent without such a child is searched
-one level deeper (a parallel step inside a sub-pipeline).
-
-Status and times come from run history (`get_run_details`), the call `jobs.stream` polls: ARM
-jobs carry no start or end time, and a pipeline child is not an ARM job at all.
+What the service answers is known from azure-ai-ml's recorded test traffic
+(/work/shared/reviews/service-recordings.md, S1-S8): a pipeline parent's ARM record lists its
+nodes and their types under `properties.jobs`; a batch endpoint parent has `computeId: null`; a
+reused child has `compute: null` with `target` set. Status and times come from run history
+(`get_run_details`), the call `jobs.stream` polls: ARM jobs carry no start or end time, and a
+pipeline child is not an ARM job at all.
 """
 
 from __future__ import annotations
 
 import difflib
 import itertools
-import sys
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -35,12 +28,33 @@ from batchtop.azure.session import Session
 from batchtop.status import is_final
 
 _PARALLEL_MARKERS = ("parallel", "parallelrunstep", "batchscoring", "batch_scoring")
-REUSED_FLAG = "azureml.isreused"
-REUSED_RUN = "azureml.reusedrunid"
-MAX_DEPTH = 3
-"""How deep to look for a parallel step (pipeline > sub-pipeline > sub-sub-pipeline)."""
-MAX_LISTINGS = 20
-"""At most this many child listings per search: a huge pipeline must not stall the start."""
+PARALLEL_NODE = "parallel"
+"""The `type` of a parallel node in a pipeline's `properties.jobs` (recordings S7)."""
+NODE_ID = "azureml.nodeid"
+LOOKUP_LIMIT = 300
+"""How many recent jobs a display-name lookup (and the "did you mean" hint) reads at most."""
+JOB_TYPES = ("Pipeline", "Command", "Sweep", "AutoML", "Spark")
+"""ARM job types azure-ai-ml parses, asked one by one when the unfiltered list fails."""
+
+
+@dataclass(frozen=True)
+class PipelineNode:
+    """One node of a pipeline, as its parent's ARM record declares it (`properties.jobs`).
+
+    The child run of a node carries the node's key (or its own `display_name`, when the author
+    set one) as its display name (recordings S1, S6); nothing on the child says "parallel".
+    """
+
+    key: str
+    kind: str | None
+    display_name: str | None = None
+
+    @property
+    def parallel(self) -> bool:
+        return (self.kind or "").lower() == PARALLEL_NODE
+
+    def names(self) -> set[str]:
+        return {n for n in (self.key, self.display_name) if n}
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,23 @@ class JobRef:
     started: float | None = None
     ended: float | None = None
     note: str | None = None
+    nodes: tuple[PipelineNode, ...] = ()
+    """A pipeline's nodes as its ARM record declares them (empty for other jobs, and for a
+    batch endpoint's parent, whose `jobs` is null)."""
+    node: str | None = None
+    """The parent's node this step runs (set when the step was matched to one)."""
+
+    @property
+    def parallel_nodes(self) -> list[PipelineNode]:
+        return [n for n in self.nodes if n.parallel]
+
+    def node_of(self, child: JobRef) -> PipelineNode | None:
+        """The node of this pipeline that `child` runs: matched by the child's display name or
+        its `azureml.nodeid` property against the node's key or display name. (In the
+        recordings `azureml.nodeid` is a hash such as `4d56ab7a`, not the key, so the display
+        name is what matches there; the id is tried in case a runtime sets it to the key.)"""
+        said = {child.display_name, child.prop(NODE_ID)} - {None}
+        return next((n for n in self.nodes if said & n.names()), None)
 
     @property
     def is_parent(self) -> bool:
@@ -78,6 +109,8 @@ class JobRef:
         return dict(self.properties).get(key)
 
     def looks_parallel(self) -> bool:
+        """The older rule, used when the parent declares no node types (a batch endpoint's
+        job): a name, type or property value that says parallel / batch scoring."""
         text = " ".join(
             [
                 self.job_type or "",
@@ -96,13 +129,18 @@ def _stamp(value: Any) -> float | None:
     return value.timestamp() if isinstance(value, datetime) else None
 
 
+def _short_compute(compute: Any) -> str | None:
+    """A compute's name from its name or ARM id (`.../computes/cpu-cluster`)."""
+    if not isinstance(compute, str) or not compute:
+        return None
+    return compute.rstrip("/").rsplit("/", 1)[-1] if "/" in compute else compute
+
+
 def job_ref(job: Any, parent: str | None = None) -> JobRef:
     """Flatten an azure-ai-ml Job entity (full job or run-history child) into a JobRef."""
     created = _stamp(getattr(getattr(job, "creation_context", None), "created_at", None))
     status = getattr(job, "status", None)
-    compute = getattr(job, "compute", None)
-    if isinstance(compute, str) and "/" in compute:
-        compute = compute.rstrip("/").rsplit("/", 1)[-1]
+    compute = _short_compute(getattr(job, "compute", None))
     props = getattr(job, "properties", None) or {}
     studio = getattr(job, "studio_url", None)
     if not studio:
@@ -121,7 +159,30 @@ def job_ref(job: Any, parent: str | None = None) -> JobRef:
         studio_url=studio,
         parent=parent,
         properties=tuple((str(k), str(v)) for k, v in props.items() if isinstance(v, str)),
+        nodes=pipeline_nodes(job),
     )
+
+
+def pipeline_nodes(job: Any) -> tuple[PipelineNode, ...]:
+    """The nodes of an azure-ai-ml PipelineJob (`job.jobs`: node key -> node entity, whose
+    `type` is the REST node's `type`); () for any other job."""
+    jobs = getattr(job, "jobs", None)
+    if not isinstance(jobs, dict):
+        return ()
+    nodes = []
+    for key, node in jobs.items():
+        kind, shown = _field(node, "type"), _field(node, "display_name")
+        nodes.append(PipelineNode(str(key), kind, shown))
+    return tuple(nodes)
+
+
+def _field(node: Any, key: str) -> str | None:
+    """A node's field: an attribute of azure-ai-ml's node entities (which are also dicts,
+    whose items are not the fields), or a key of a plain dict."""
+    value = getattr(node, key, None)
+    if value is None and isinstance(node, dict):
+        value = node.get(key)
+    return str(value) if isinstance(value, str) and value else None
 
 
 def run_ref(run: Any, parent: str | None = None) -> JobRef:
@@ -153,39 +214,84 @@ def run_operations(ml: Any) -> Any:
     return runs
 
 
+class _NoSuchName(AzureError):
+    """The service has no job of that *name*; the caller tries display names next."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("job", f"no job named '{name}'")
+
+
 def get_job(session: Session, name: str) -> JobRef:
-    """The named job, or an error that says the name is wrong and lists close matches.
+    """The job named `name`, else the one job whose display name is `name`; else an error that
+    names the candidates (a display name several jobs share) or close matches.
 
     A job the SDK cannot parse (`JobException: Unsupported job type ...`, `JobParsingError`)
     is still a run: we read it from run history, as the SDK does for pipeline children.
     """
-    from azure.ai.ml.exceptions import MlException
 
     def not_found(exc: ResourceNotFoundError) -> AzureError:
-        matches = close_matches(session, name)
-        also = f" Did you mean: {', '.join(matches)}?" if matches else ""
-        return AzureError(
-            "job",
-            f"no job named '{name}' in {session.workspace.describe()}.{also}",
-            "check the name with `az ml job list -o table` (same -g/-w).",
-        )
+        return _NoSuchName(name)
 
-    def fetch(ml: Any) -> JobRef:
-        try:
-            return job_ref(ml.jobs.get(name))
-        except MlException as exc:
-            try:
-                ref = run_ref(run_operations(ml).get_run(name))
-            except Exception:  # noqa: BLE001 - the SDK's own complaint says more
-                raise exc from None
-            return replace(ref, note=f"read from run history ({first_line(exc)})")
-
-    job = session.call("job lookup", fetch, not_found)
+    try:
+        job = session.call("job lookup", lambda ml: _fetch(ml, name), not_found)
+    except _NoSuchName:
+        job = _by_display_name(session, name)
     return with_times(session, job)
 
 
+def _fetch(ml: Any, name: str) -> JobRef:
+    from azure.ai.ml.exceptions import MlException
+
+    try:
+        return job_ref(ml.jobs.get(name))
+    except MlException as exc:
+        try:
+            ref = run_ref(run_operations(ml).get_run(name))
+        except Exception:  # noqa: BLE001 - the SDK's own complaint says more
+            raise exc from None
+        return replace(ref, note=f"read from run history ({first_line(exc)})")
+
+
+def _by_display_name(session: Session, shown: str) -> JobRef:
+    """The job whose display name is `shown`, among the most recent `LOOKUP_LIMIT` jobs.
+
+    The ARM job list has no display-name filter (its query takes `jobType`, `tag`,
+    `properties`, `listViewType`), so we read the list (paged by the SDK) and compare: first the
+    pipeline jobs (batch endpoint jobs are pipelines), then all jobs. One match is followed,
+    with a note; several are named; none gives the usual "no job named" with close matches
+    among names and display names.
+    """
+    recent = recent_jobs(session, job_type="Pipeline") or []
+    exact = [real for real, display in recent if display == shown]
+    if not exact:
+        known = dict(recent)
+        recent += [(real, d) for real, d in all_recent_jobs(session) if real not in known]
+        exact = [real for real, display in recent if display == shown]
+    if len(exact) == 1:
+        job = session.call("job lookup", lambda ml: _fetch(ml, exact[0]))
+        return replace(job, note=f"'{shown}' is the display name of job {job.name}")
+    if len(exact) > 1:
+        raise AzureError(
+            "job",
+            f"several jobs are shown as '{shown}' in {session.workspace.describe()}: "
+            f"{', '.join(exact[:10])}.",
+            "pass one of these job names.",
+            exit_code=2,
+        )
+    matches = close_matches(shown, recent)
+    also = f" Did you mean: {', '.join(matches)}?" if matches else ""
+    raise AzureError(
+        "job",
+        f"no job named or shown as '{shown}' in {session.workspace.describe()}.{also}",
+        "check the name with `az ml job list -o table` (same -g/-w).",
+    )
+
+
 def run_details(session: Session, job: JobRef) -> JobRef:
-    """The job again with the service's current status and times (one run-history GET).
+    """The job again with the service's current status, times and compute (one run-history
+    GET). Compute falls back to the details' `target`: a batch endpoint parent has
+    `computeId: null` and a reused child `compute: null`, both with `target` set (recordings S1,
+    S2, S3), and azure-ai-ml reads only `compute.target`.
 
     Falls back to the public `jobs.get` (status only) if the private run-history operations are
     missing. Raises AzureError/TransientError like every `Session.call`.
@@ -204,15 +310,16 @@ def run_details(session: Session, job: JobRef) -> JobRef:
             created=_stamp(getattr(details, "created_time_utc", None)) or job.created,
             started=_stamp(getattr(details, "start_time_utc", None)) or job.started,
             ended=_stamp(getattr(details, "end_time_utc", None)) or job.ended,
+            compute=job.compute or _short_compute(getattr(details, "target", None)),
         )
 
     return session.call("job status", fetch)
 
 
 def with_times(session: Session, job: JobRef) -> JobRef:
-    """`job` with run-history times when they can be had; as it was when they cannot (times
-    are a nicety: a failure here must not stop following)."""
-    if job.started is not None:
+    """`job` with run-history times (and compute) when they can be had; as it was when they
+    cannot (they are a nicety: a failure here must not stop following)."""
+    if job.started is not None and job.compute is not None:
         return job
     try:
         return run_details(session, job)
@@ -220,151 +327,44 @@ def with_times(session: Session, job: JobRef) -> JobRef:
         return job
 
 
-def close_matches(session: Session, name: str, limit: int = 300) -> list[str]:
-    """Names of recent jobs that look like `name` (one page of `jobs.list`; best effort)."""
+def recent_jobs(
+    session: Session, limit: int = LOOKUP_LIMIT, **query: str
+) -> list[tuple[str, str | None]] | None:
+    """(name, display name) of the workspace's most recent jobs, optionally of one `job_type`
+    (passed through `jobs.list` to the ARM list's `jobType` query); None if the list failed.
+
+    Best effort: this only ever turns "not found" into a better answer.
+    """
     try:
-        jobs = session.ml.jobs.list()
-        names = [j.name for j in itertools.islice(jobs, limit) if j is not None]
-    except Exception:  # a hint must never turn "not found" into a different failure
-        return []
-    return difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-
-
-def list_children(session: Session, parent: JobRef) -> list[JobRef]:
-    """Direct children of a job (run history), as JobRefs."""
-    return session.call(
-        "child job lookup",
-        lambda ml: [
-            job_ref(c, parent.name)
-            for c in ml.jobs.list(parent_job_name=parent.name)
-            if c is not None
-        ],
-    )
-
-
-def follow_reuse(step: JobRef) -> JobRef:
-    """A reused step ran nothing: its logs are the reused run's (what `jobs.download` reads)."""
-    reused = step.prop(REUSED_RUN)
-    if (step.prop(REUSED_FLAG) or "").lower() != "true" or not reused:
-        return step
-    return replace(
-        step,
-        name=reused,
-        note=f"step {step.label()} reused run {reused}; showing that run's logs",
-    )
-
-
-def list_steps(session: Session, parent: JobRef) -> list[JobRef]:
-    """Candidate steps: parallel-looking children, searched into sub-pipelines when the direct
-    children have none; all direct children if nothing anywhere looks parallel."""
-    direct = list_children(session, parent)
-    found = [c for c in direct if c.looks_parallel()]
-    if found or not direct:
-        return [follow_reuse(c) for c in found or direct]
-    listings = 1
-    level = direct
-    for _ in range(MAX_DEPTH - 1):
-        deeper: list[JobRef] = []
-        for child in level:
-            if listings >= MAX_LISTINGS:
-                break
-            listings += 1
-            grand = list_children(session, child)
-            deeper.extend(replace(g, note=f"inside sub-pipeline {child.label()}") for g in grand)
-        found = [g for g in deeper if g.looks_parallel()]
-        if found:
-            return [follow_reuse(g) for g in found]
-        if not deeper:
-            break
-        level = deeper
-    return [follow_reuse(c) for c in direct]
-
-
-def choose_step(
-    parent: JobRef,
-    steps: Sequence[JobRef],
-    wanted: str | None = None,
-    ask: Callable[[Sequence[JobRef]], JobRef] | None = None,
-    wait: bool = False,
-) -> JobRef | None:
-    """Pick the step to follow: the only one, the one `--step` names, or the user's choice.
-
-    None means "no step yet" (a parent whose children the service has not created yet, or,
-    with `wait`, whose `--step` has not appeared yet: a pipeline creates a step when its
-    inputs are ready): the caller keeps looking.
-    """
-    if wanted:
-        for step in steps:
-            if wanted in (step.name, step.display_name):
-                return step
-        if not steps or wait:
-            return None
-        names = ", ".join(s.label() for s in steps)
-        raise AzureError(
-            "job",
-            f"job {parent.name} has no step '{wanted}' (steps: {names}).",
-            "pass --step with one of those names.",
-            exit_code=2,
-        )
-    if len(steps) == 1:
-        return steps[0]
-    if not steps:
+        jobs = session.ml.jobs.list(**query)
+        return [
+            (str(j.name), getattr(j, "display_name", None))
+            for j in itertools.islice(jobs, limit)
+            if j is not None
+        ]
+    except Exception:  # noqa: BLE001 - see docstring
         return None
-    if ask is not None:
-        return ask(steps)
-    names = ", ".join(f"{s.label()} ({s.name})" for s in steps)
-    raise AzureError(
-        "job",
-        f"job {parent.name} has several steps: {names}.",
-        "pass --step NAME to pick one.",
-        exit_code=2,
-    )
 
 
-def ask_on_terminal(steps: Sequence[JobRef]) -> JobRef:
-    """Numbered menu on stderr, answer on stdin (only used when both are terminals)."""
-    print("Several steps can be followed:", file=sys.stderr)
-    for i, step in enumerate(steps, 1):
-        print(f"  {i}. {step.label()}  [{step.status}]  {step.name}", file=sys.stderr)
-    while True:
-        print(f"Pick 1-{len(steps)}: ", end="", file=sys.stderr, flush=True)
-        answer = sys.stdin.readline()
-        if not answer:
-            raise AzureError("job", "no step picked.", "pass --step NAME.", exit_code=2)
-        if answer.strip().isdigit() and 1 <= int(answer) <= len(steps):
-            return steps[int(answer) - 1]
+def all_recent_jobs(session: Session) -> list[tuple[str, str | None]]:
+    """Recent jobs of every kind. azure-ai-ml 1.35.2 fails a whole page of the job list on one
+    job it cannot parse (it skips `JobParsingError`, not `Unsupported job type Labeling`), so
+    when the plain list fails we ask again one parseable job type at a time."""
+    plain = recent_jobs(session)
+    if plain is not None:
+        return plain
+    found: list[tuple[str, str | None]] = []
+    for kind in JOB_TYPES:
+        found += recent_jobs(session, job_type=kind) or []
+    return found
 
 
-def find_step(
-    session: Session,
-    parent: JobRef,
-    wanted: str | None = None,
-    ask: Callable[[Sequence[JobRef]], JobRef] | None = None,
-    wait: bool = False,
-) -> JobRef | None:
-    """The step of `parent` to follow, with its run-history times; None if none exists yet.
-
-    `--step` may name any direct child, not only the parallel-looking ones.
-    """
-    steps = list_steps(session, parent)
-    if wanted and not any(wanted in (s.name, s.display_name) for s in steps):
-        known = {s.name for s in steps}
-        steps = steps + [c for c in list_children(session, parent) if c.name not in known]
-    step = choose_step(parent, steps, wanted, ask, wait)
-    return None if step is None else with_times(session, step)
-
-
-def resolve_target(
-    session: Session,
-    name: str,
-    wanted_step: str | None = None,
-    interactive: bool = False,
-    wait: bool = False,
-) -> tuple[JobRef, JobRef | None]:
-    """(job the user named, job whose logs to follow): the same job unless it is a parent;
-    None for a parent whose scoring step (or, with `wait`, `--step`) does not exist yet."""
-    job = get_job(session, name)
-    if not job.is_parent:
-        return job, job
-    ask = ask_on_terminal if interactive else None
-    return job, find_step(session, job, wanted_step, ask, wait)
+def close_matches(wanted: str, recent: list[tuple[str, str | None]]) -> list[str]:
+    """Jobs whose name or display name looks like `wanted`, as `name` or `name (display)`."""
+    spelled: dict[str, str] = {}
+    for real, display in recent:
+        spelled.setdefault(real, real)
+        if display and display != real:
+            spelled.setdefault(display, f"{real} ({display})")
+    close = difflib.get_close_matches(wanted, list(spelled), n=3, cutoff=0.6)
+    return list(dict.fromkeys(spelled[c] for c in close))

@@ -30,10 +30,11 @@ from batchtop.azure.errors import (
     redact,
 )
 from batchtop.azure.follow import FollowStatus, PollTimer, follow, poll_once
-from batchtop.azure.jobs import JobRef, find_step, resolve_target, run_details
+from batchtop.azure.jobs import JobRef, run_details
 from batchtop.azure.mirror import Mirror
 from batchtop.azure.session import NETWORK_HINT, Session, sdk_error, transient_to_fatal
 from batchtop.azure.source import AzureSource, Sink, deliver
+from batchtop.azure.steps import find_step, resolve_target
 from batchtop.azure.store import BlobLocation, container_client, locate_logs
 from batchtop.azure.workspace import resolve_workspace
 

@@ -2,13 +2,20 @@
 
 This is where new bytes come from in Azure mode. Each poll lists the blobs under the job's
 prefix (one paged request), and for every followed file whose etag or size changed reads from
-`offset - overlap` on, up to `max_read` bytes, with no etag condition: the logs are append
-blobs, whose written bytes never change, so the read may run past the size the listing saw and
-the response's Content-Range gives the blob's size now. The `overlap` re-reads the last few
-bytes we already have: if they differ, or the blob shrank, the file was replaced and the chunk
-is re-read from 0 with `reset=True`. A blob's etag changes on every append, so the etag alone
-cannot tell growth from replacement; the overlap can, for 32 bytes a read. A read that finds
-the blob gone is no reason to poll again at once: the next regular poll sees what happened.
+`offset - overlap` on, up to `max_read` bytes, with no etag condition.
+
+What we rely on is that a log file keeps the bytes it already had, not how it is written: the
+control plane's `logs/azureml/*.txt` are append blobs, but the common runtime's `user_logs/`
+and `system_logs/` files are block blobs that it uploads again, whole, as they grow (recorded
+service traffic, service-recordings.md A10; the parallel runtime's `logs/...` files are in no
+recording). Either way a file that grew starts with what we hold, so the read may run past the
+size the listing saw and the response's Content-Range gives the blob's size now; a block blob
+is as fresh as the runtime's last upload, whatever our poll. The `overlap` re-reads the last
+few bytes we already have: if they differ, or the blob shrank, the file was replaced and the
+chunk is re-read from 0 with `reset=True`. A blob's etag changes on every append or upload, so
+the etag alone cannot tell growth from replacement; the overlap can, for 32 bytes a read. A
+read that finds the blob gone is no reason to poll again at once: the next regular poll sees
+what happened.
 
 The source only moves bytes: it never parses. `poll()` returns `Chunk`s; `deliver` hands them
 to anything with `feed(path, data)` / `reset(path)` (the Ingestor).
@@ -287,10 +294,11 @@ class AzureSource:
     def _read(self, name: str, start: int, length: int) -> _Read | object:
         """Bytes from `start` (at most `length`), with the blob's size and etag at read time.
 
-        No `If-Match`: an append blob's bytes never change once written, so a read may go past
-        the size the listing saw (the response says the new size), and the 32-byte overlap
-        already tells a replaced blob from a grown one. A condition on the listed etag only
-        made every append between listing and read a 412 (code review finding 8).
+        No `If-Match`: a growing log keeps its written bytes (an append blob by construction, a
+        re-uploaded block blob by the runtime's habit), so a read may go past the size the
+        listing saw (the response says the new size), and the 32-byte overlap tells a replaced
+        blob from a grown one. A condition on the listed etag only made every append or
+        re-upload between listing and read a 412 (code review finding 8).
         """
         with self._lock:
             self.stats.range_reads += 1
