@@ -13,7 +13,8 @@ import pytest
 
 from batchtop.cli import main
 from batchtop.parsers.registry import FileKind, classify
-from helpers import ingest_files
+from batchtop.simulator import SimConfig, write_tree
+from helpers import ingest_files, summarise_tree
 
 
 def snap_of(files: dict[str, str]):
@@ -99,3 +100,26 @@ def test_the_agent_tree(capsys):
     assert (nodes["10.0.0.4"]["cpu_percent"], nodes["10.0.0.4"]["memory_percent"]) == (64.0, 40.0)
     # no resource file for the other node: unknown, not 0
     assert (nodes["10.0.0.5"]["cpu_percent"], nodes["10.0.0.5"]["memory_percent"]) == (None, None)
+
+
+def test_a_simulated_agent_era_job_reads_as_its_ground_truth(tmp_path):
+    """The simulator's `2020-agent` layout (paths from the N6 readme, the rest of 2020's
+    wording), read back: counts per agent and resources from sys.csv."""
+    config = SimConfig(
+        era="2020-agent", nodes=2, processes=2, mini_batches=60, failure_rate=0.1, seed=4
+    )
+    truth = write_tree(tmp_path, config).to_summary_dict()
+    assert (tmp_path / "logs/readme.txt").read_text().startswith("About the logs folder:")
+    got = summarise_tree(tmp_path)
+    assert got["status"] == truth["status"] == "Completed"
+    assert got["mini_batches"] == truth["mini_batches"]
+    assert got["items"] == truth["items"]
+    procs = {
+        n["name"]: {
+            p["name"]: {"processed": p["processed"], "failed": p["failed"]} for p in n["processes"]
+        }
+        for n in got["nodes"]
+    }
+    assert procs == truth["nodes"]
+    assert set(procs["10.0.0.4"]) == {"agent000", "agent001"}
+    assert all(n["cpu_percent"] is not None for n in got["nodes"])  # sys.csv read as the node's
