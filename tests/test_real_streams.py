@@ -136,3 +136,19 @@ def test_a_file_without_any_stream_line_is_refused_with_exit_2():
     assert proc.returncode == 2, proc.stdout
     assert "no stream lines found" in proc.stderr
     assert ENDED_UNKNOWN not in proc.stdout
+
+
+def test_the_screen_refuses_a_file_without_stream_lines_before_it_opens(monkeypatch, capsys):
+    from batchtop import cli
+    from batchtop.app.app import BatchtopApp
+
+    opened = []
+    monkeypatch.setattr(BatchtopApp, "run", lambda self, *a, **k: opened.append(self))
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True)  # a terminal, not a pipe
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    assert cli.main(["--stream", str(readme)]) == 2
+    assert opened == []
+    assert f"{readme}: no stream lines found" in capsys.readouterr().err
+    # a real stream opens the screen
+    cli.main(["--stream", str(REAL / "n4-pipeline-completed.stream")])
+    assert len(opened) == 1

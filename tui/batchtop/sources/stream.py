@@ -58,13 +58,31 @@ def read_stream(
     if ended:
         with ingestor.lock:
             if not saw_stream(ingestor.state):
-                raise NotAStream(
-                    "no stream lines found (expected the output of `az ml job stream -n JOB`: "
-                    "RunId:, Streaming <file>, Execution Summary)"
-                )
+                raise NotAStream(NO_STREAM)
         mark_ended(ingestor)
     on_change()
     return total
+
+
+NO_STREAM = (
+    "no stream lines found (expected the output of `az ml job stream -n JOB`: "
+    "RunId:, Streaming <file>, Execution Summary)"
+)
+
+
+def check_stream_file(path: str) -> None:
+    """Refuse a saved file without a stream line before a screen opens on it (the screen reads
+    the file in a thread, too late for exit 2). Reads only until the first stream line, which
+    in a real stream is the first line."""
+    ingestor = Ingestor()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            ingestor.feed(STREAM_PATH, chunk)
+            if saw_stream(ingestor.state):
+                return
+    ingestor.flush(final=True)
+    if not saw_stream(ingestor.state):
+        raise NotAStream(f"{path}: {NO_STREAM}")
 
 
 def saw_stream(state: JobState) -> bool:
