@@ -146,17 +146,25 @@ def test_an_overview_failure_verdict_is_not_an_error_group(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ the wrong folder
+def job_folders() -> int:
+    """Folders (at any depth) holding a job's `logs/` or `user_logs/` (fixtures/real-stdlogs
+    holds std_log-only jobs one level down)."""
+    return sum(
+        1 for d in FIXTURES.glob("**/") if (d / "logs").is_dir() or (d / "user_logs").is_dir()
+    )
+
+
 def test_a_folder_of_many_jobs_is_refused_with_their_names(capsys):
     assert main(["--dir", str(FIXTURES), "--once"]) == 2
     err = capsys.readouterr().err
-    jobs = sum(1 for d in FIXTURES.iterdir() if d.is_dir() and (d / "logs").is_dir())
+    jobs = job_folders()
     assert f"this folder holds {jobs} jobs: 2019-completed, 2019-failed" in err
     assert "…" in err and len(err.strip().splitlines()) == 1
 
 
 def test_the_tui_refuses_a_folder_of_many_jobs_before_any_screen(capsys):
     assert main(["--dir", str(FIXTURES)]) == 2
-    jobs = sum(1 for d in FIXTURES.iterdir() if d.is_dir() and (d / "logs").is_dir())
+    jobs = job_folders()
     assert f"this folder holds {jobs} jobs" in capsys.readouterr().err
 
 

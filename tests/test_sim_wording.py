@@ -17,7 +17,7 @@ from batchtop.parsers.registry import classify
 from batchtop.sim.text import INVENTED, REAL, WORDING, wording_of
 from batchtop.simulator import ERAS, SimConfig, write_tree
 
-_PIPE_FIELDS = {"2019": 2, "2020": 3, "2021": 3, "v2": 5}
+_PIPE_FIELDS = {"2019": 2, "2020": 3, "2021": 3, "v2": 5, "2020-agent": 3}
 """Fields between the timestamp and the message in each era's sys logs (sim sys_prefix)."""
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6} (.*)$")
 _BRACKET = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\] (.*)$")

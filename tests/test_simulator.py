@@ -31,8 +31,10 @@ def rows(root: Path, rel: str) -> list[dict[str, str]]:
 
 
 def overview_text(root: Path) -> str:
-    files = sorted((root / "logs").glob("job_progress_overview.*.txt")) or sorted(
-        (root / "logs").glob("overview*.txt")
+    files = (
+        sorted((root / "logs").glob("job_progress_overview.*.txt"))
+        or sorted((root / "logs").glob("overview*.txt"))
+        or sorted((root / "logs" / "sys").glob("overview*.txt"))  # the agent era (N6)
     )
     return "".join(f.read_text(encoding="utf-8") for f in files)
 
@@ -146,6 +148,13 @@ LAYOUT = {
         + ["logs/perf/0/node_resource_usage.csv", "logs/user/stderr/1/process000.stderr.txt"],
         ["azureml-logs", "logs/sys/worker", "logs/sys/report"],
     ),
+    # the readme of evidence.md N6: workers are agents
+    "2020-agent": (
+        ["logs/sys/overview.txt", "logs/sys/master.txt", "logs/sys/node/10.0.0.4/agent000.txt"]
+        + ["logs/sys/node/10.0.0.5/agent001.task.csv", "logs/sys/perf/10.0.0.4/sys.csv"]
+        + ["logs/user/10.0.0.4/log/agent000.txt", "logs/sys/report/processed_tasks.csv"],
+        ["logs/sys/worker", "logs/job_progress_overview.2023051622.txt", "logs/perf", "user_logs"],
+    ),
 }
 
 
@@ -162,7 +171,7 @@ def test_each_era_writes_its_own_layout(tmp_path: Path, era: str) -> None:
 @pytest.mark.parametrize("era", ERAS)
 def test_overview_lines_have_the_documented_shapes(tmp_path: Path, era: str) -> None:
     write_tree(tmp_path, SimConfig(era=era, mini_batches=60))
-    old = era in ("2019", "2020")
+    old = era in ("2019", "2020", "2020-agent")
     remaining = "Estimate remaining" if old else "Estimated remaining time"
     scheduled = (
         r"Scheduling finished\. Scheduled \d+ mini batches with \d+ items in \d+ seconds\."

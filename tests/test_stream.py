@@ -19,7 +19,7 @@ import pytest
 
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
-from batchtop.sources.stream import STREAM_PATH, read_stream
+from batchtop.sources.stream import STREAM_PATH, NotAStream, read_stream
 from batchtop.status import ENDED_UNKNOWN
 from batchtop.summary import EXIT_OUTCOME_UNKNOWN, exit_code
 from helpers import ingest_files
@@ -253,8 +253,19 @@ def test_a_stopped_reader_does_not_claim_the_stream_ended(tmp_path):
     assert ingestor.snapshot().status != ENDED_UNKNOWN
 
 
-def test_an_empty_stream_ended_with_outcome_unknown(tmp_path):
-    assert stream_text("", tmp_path).status == ENDED_UNKNOWN
+def test_an_empty_stream_is_refused_not_an_unknown_outcome(tmp_path):
+    # `az` failed before printing anything (its error went to stderr): nothing was streamed
+    with pytest.raises(NotAStream, match="no stream lines found"):
+        stream_text("", tmp_path)
+
+
+def test_a_text_without_stream_lines_is_refused_but_one_header_line_is_enough(tmp_path):
+    with pytest.raises(NotAStream):
+        stream_text("# batchtop\n\nA TUI that follows logs.\n", tmp_path)
+    assert stream_text("RunId: j1\n", tmp_path).status == ENDED_UNKNOWN
+    assert stream_text("Link to Portal: https://ml.azure.com/x\n", tmp_path).job_url == (
+        "https://ml.azure.com/x"
+    )
 
 
 @pytest.mark.parametrize(

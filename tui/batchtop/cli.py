@@ -279,9 +279,15 @@ def run_stream(args: argparse.Namespace) -> int:
         assert alerts is not None
         return watch_stream(args.stream, alerts)
     from batchtop.app.main import run_tui_on_stream
+    from batchtop.sources.stream import check_stream_file
 
     if args.at:
         check_at(args.at)
+    if args.stream != "-":
+        try:
+            check_stream_file(args.stream)  # refused before the screen takes the terminal
+        except OSError as exc:
+            raise SourceError(f"{args.stream}: {exc.strerror or exc}") from exc
     ingestor = Ingestor(RecordingState())  # keeps the timeline the replay keys scrub through
     return run_tui_on_stream(ingestor, args.stream, bell=args.bell, at=args.at, alerts=alerts)
 

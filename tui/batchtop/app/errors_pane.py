@@ -13,6 +13,7 @@ import textwrap
 
 from rich.text import Text
 
+from batchtop.app import stream_note
 from batchtop.app.liveness import View
 from batchtop.app.messages import ErrorsGrew
 from batchtop.app.synced_table import Cells, Column, SyncedTable
@@ -108,6 +109,7 @@ class ErrorsPane(SyncedTable):
         if sort != "newest":
             title += f" · sort {sort}"
         self.border_title = title
+        self.border_subtitle = stream_note.ERRORS if stream_note.from_stream(snap) else ""
         self.sync(rows)
         needed = sum(self._heights) if self._heights else 0
         if needed != self.lines_needed:

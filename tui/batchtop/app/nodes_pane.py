@@ -19,6 +19,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.binding import Binding
 
+from batchtop.app import stream_note
 from batchtop.app.liveness import DEAD, STATE_RANK, NodeRow, ProcessRow, View
 from batchtop.app.synced_table import PADDING, Cells, Column, SyncedTable, fit_columns
 from batchtop.app.textfmt import age, state_text, style
@@ -150,6 +151,8 @@ class NodesPane(SyncedTable):
         if sort != "trouble":
             title += f" · sort {sort}"
         self.border_title = title
+        empty_stream = not view.nodes and stream_note.from_stream(view.snapshot)
+        self.border_subtitle = stream_note.NODES if empty_stream else ""
         self.sync(rows)
 
     # ------------------------------------------------------------------ keys

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from batchtop import events as ev
 from batchtop.parsers.base import Parser
-from batchtop.parsers.registry import FileKind
+from batchtop.parsers.registry import PROCESS_NAME, FileKind
 from batchtop.timeparse import parse_duration, parse_stamp
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9%]")
@@ -224,7 +224,7 @@ class CsvParser(Parser):
 
 
 _PROCESS_CELL = re.compile(
-    r"^(?:(?P<node>[^/:\s]+)[/:\s_]+)?(?P<proc>process\d+|Process-\d+)$", re.IGNORECASE
+    rf"^(?:(?P<node>[^/:\s]+)[/:\s_]+)?(?P<proc>{PROCESS_NAME})$", re.IGNORECASE
 )
 OK, FAILED, FAILED_UNNUMBERED, PICKED, LIFECYCLE = "ok", "failed", "poisoned", "picked", "life"
 STATUSES: dict[str, str] = {

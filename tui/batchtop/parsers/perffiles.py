@@ -25,12 +25,12 @@ from datetime import datetime, timezone
 from batchtop import events as ev
 from batchtop.parsers.base import Parser
 from batchtop.parsers.csvfiles import CsvParser, loose_columns, normalise, to_float, to_int
-from batchtop.parsers.registry import FileKind
+from batchtop.parsers.registry import PROCESS_NAME, FileKind
 from batchtop.timeparse import parse_stamp
 
 Test = Callable[[str], bool]
-_WORKER = re.compile(r"\b(process\d+|Process-\d+)\b")
-"""A worker process name inside a cell (`process001`, 2019's `Process-1`)."""
+_WORKER = re.compile(rf"\b({PROCESS_NAME})\b")
+"""A worker process name inside a cell (`process001`, 2019's `Process-1`, `agent001`)."""
 MAX_LABEL = 80
 _PID_IN_NAME = re.compile(r"process_resource[^/]*_(\d{1,9})\.csv$", re.IGNORECASE)
 

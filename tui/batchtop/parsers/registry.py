@@ -15,7 +15,11 @@ _NODE = r"(?P<node>[^/]+)"
 _PERF = r"(?:^|/)logs/(?:sys/)?perf/" + _NODE
 _PERF_2019 = r"(?:^|/)logs/performance/" + _NODE
 _LIFECYCLER = r"(?:^|/)system_logs/lifecycler/" + _NODE
-_PROC_IN_NAME = re.compile(r"(process\d+|Process-\d+)", re.IGNORECASE)
+_WORKER_DIR = r"(?:^|/)logs/(?:sys/(?:node|worker)|worker)/" + _NODE
+PROCESS_NAME = r"(?:process\d+|Process-\d+|agent\d+)"
+"""A worker process as the runtime names it: `process000` (2020 on), `Process-1` (2019),
+`agent000` (the about-2020 runtime whose readme calls workers agents: evidence.md N6)."""
+_PROC_IN_NAME = re.compile(f"({PROCESS_NAME})", re.IGNORECASE)
 
 _PLACE = re.compile(
     r"(?:^|/)(?:"
@@ -27,9 +31,10 @@ _PLACE = re.compile(
     r"|logs/(?:worker|perf|performance)/(?P<old>[^/]+)"
     # evidence.md D1: system_logs/lifecycler/<node-id>/execution-wrapper.txt
     r"|system_logs/lifecycler/(?P<lifecycler>[^/]+)"
-    # 2020: logs/user/<ip>/<process>.log.txt; only a node-like folder name, so an unknown
-    # logs/user/<folder>/ never becomes a phantom node
-    r"|logs/user/(?P<user2020>\d{1,3}(?:\.\d{1,3}){3}|\d{1,5})"
+    # 2020: logs/user/<ip>/<process>.log.txt, and the agent era's logs/user/<ip>/error/ and
+    # log/ (N6); only a node-like folder name, so an unknown logs/user/<folder>/ never becomes
+    # a phantom node
+    r"|logs/user/(?P<user2020>\d{1,3}(?:\.\d{1,3}){3}|\d{1,5})(?:/(?:error|log)(?=/))?"
     r")/",
     re.IGNORECASE,
 )
@@ -41,8 +46,9 @@ _PLACE = re.compile(
 def place(path: str) -> tuple[str | None, str | None]:
     """(node, process) a per-node path names, whatever its kind (parsed, perf, raw).
 
-    Every per-node folder of every era names its node; a file named `processNNN...` or
-    `Process-N...` directly in it names a process too (a `_main.txt` or `os/` snapshot does not).
+    Every per-node folder of every era names its node; a file named `processNNN...`,
+    `Process-N...` or `agentNNN...` directly in it names a process too (a `_main.txt` or `os/`
+    snapshot does not).
     """
     normalised = path.replace("\\", "/")
     m = _PLACE.search(normalised)
@@ -59,13 +65,16 @@ _TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
         ("readme", r"(?:^|/)logs/readme\.txt$"),
-        ("overview", r"(?:^|/)logs/(?:user/)?(?:job_progress_overview|overview)[^/]*\.txt$"),
+        # logs/sys/overview.txt: the agent era's readme (N6)
+        ("overview", r"(?:^|/)logs/(?:user/|sys/)?(?:job_progress_overview|overview)[^/]*\.txt$"),
         ("job_result", r"(?:^|/)logs/(?:user/)?job_?result[^/]*\.txt$"),
         ("job_error", r"(?:^|/)logs/(?:user/)?job_?error[^/]*\.txt$"),
         ("attempts_csv", r"(?:^|/)logs/sys/(?:job_)?report/processed_(?:mini-batches|tasks)\.csv$"),
-        ("attempts_csv", r"(?:^|/)logs/(?:sys/)?worker/" + _NODE + r"/[^/]+\.task\.csv$"),
+        # <proc>.task.csv beside its worker log: sys/worker/ (C2), sys/node/ (agent era, N6)
+        ("attempts_csv", _WORKER_DIR + r"/[^/]+\.task\.csv$"),
         ("metrics_csv", r"(?:^|/)logs/sys/metrics/(?:.+/)?progress\.csv$"),
-        ("perf_csv", r"(?:^|/)logs/(?:sys/)?perf/" + _NODE + r"/node_resource_usage\.csv$"),
+        # sys.csv: "the resource usages of the node" in the agent era's readme (N6)
+        ("perf_csv", r"(?:^|/)logs/(?:sys/)?perf/" + _NODE + r"/(?:node_resource_usage|sys)\.csv$"),
         ("perf_csv", r"(?:^|/)logs/performance/" + _NODE + r"/sys_resource_monitor[^/]*\.csv$"),
         # the rest of a node's resource monitor (D1, D3): parsers/perffiles.py
         ("process_usage_csv", _PERF + r"/processes_resource_usage\.csv$"),
@@ -83,6 +92,9 @@ _TABLE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("syslog", r"(?:^|/)logs/(?:sys/)?master[^/]*\.txt$"),
         ("syslog", r"(?:^|/)logs/sys/[^/]+\.txt$"),
         ("user_error", r"(?:^|/)logs/user/error/" + _NODE + r"/[^/]+\.txt$"),
+        # the agent era (N6): logs/user/<node ip>/error/ and log/; file names inside unknown
+        ("user_error", r"(?:^|/)logs/user/" + _NODE + r"/error/[^/]+$"),
+        ("user_log", r"(?:^|/)logs/user/" + _NODE + r"/log/[^/]+$"),
         ("user_error_summary", r"(?:^|/)logs/user/error\.txt$"),
         ("user_log", r"(?:^|/)logs/user/(?:stdout|stderr|entry_script_log)/" + _NODE + r"/[^/]+$"),
         ("user_log", r"(?:^|/)logs/user/" + _NODE + r"/[^/]+\.txt$"),

@@ -4,8 +4,10 @@
 What the stream really carries (azure-ai-ml `operations/_job_ops_helper.py`,
 `stream_logs_until_completion`; azureml-pipeline-core `PipelineRun`/`StepRun.wait_for_completion`):
 - a header: `RunId: X` and `Web View: URL` (v2), or `PipelineRunId:` / `StepRunId:` and
-  `Link to Azure Machine Learning Portal:` (v1). The URL is the text `None` when the job has no
-  Studio endpoint;
+  `Link to Azure Machine Learning Portal:` (v1, 2021 and 2022), `Link to Portal:` (v1, 2019:
+  evidence.md N7). The URL is the text `None` when the job has no Studio endpoint. In a notebook
+  cell, `Experiment.submit` prints `Created step …` and `Submitted PipelineRun …` before the
+  stream (N9, 2022): known, quiet;
 - sections: `Streaming <file>`, a rule of exactly len(file) + 10 `=`, (v2: a blank line), then
   that file's new lines. v2 streams only `user_logs/std_log*.txt`, `azureml-logs/NN_*.txt`, or
   `logs/azureml/executionlogs.txt` for a pipeline (a batch endpoint job is one); it refuses a
@@ -21,7 +23,8 @@ What the stream really carries (azure-ai-ml `operations/_job_ops_helper.py`,
 So this parser reports an outcome only on evidence: a v1 terminal status in a summary, an
 `Error:` block, or a merged `Exception :` block. The end of the input is not evidence of success:
 the source marks it "stream ended, outcome unknown" (sources/stream.py), and log hints (an
-executionlogs `Job failed ...` line) still count.
+executionlogs `Job failed ...` line, or the `Execution of experiment failed ...` line that is a
+failed batch job's only failure on stdout: parsers/executionlog.py) still count.
 
 With `2>&1 |` stdout is block-buffered and stderr is not, so the exception text reaches the pipe
 before the tail of stdout (the last log lines and the summary), possibly right after a partial
@@ -45,7 +48,9 @@ _SUMMARY = re.compile(
     r"^(?:(?P<pipeline>PipelineRun )|(?P<step>StepRun\s*\(.*\)\s*))?Execution Summary\s*$"
 )
 _RUN_ID = re.compile(r"^(?P<kind>RunId|PipelineRunId|StepRunId):\s*(?P<id>\S+)")
-_URL = re.compile(r"^(?:Web View|Link to Azure Machine Learning Portal):\s*(\S+)")
+_URL = re.compile(r"^(?:Web View|Link to (?:Azure Machine Learning )?Portal):\s*(\S+)")
+_V1_SUBMIT = re.compile(r"^(?:Submitted PipelineRun \S+$|Created step \S)")
+"""v1 `Experiment.submit` prints, seen before the stream in a notebook cell (N9)."""
 _PIPELINE_STATUS = re.compile(r"^PipelineRun Status:\s*(\w+)")
 _STEP_STATUS = re.compile(r"^StepRun\s*\(\s*(.+?)\s*\)\s*Status:\s*(\w+)")
 _DETAILS_DICT = re.compile(r"^\{'runId': ")
@@ -218,6 +223,8 @@ class StreamParser(Parser):
                 out.append(_status(status, final=True))  # the step is the whole followed run
             elif status == "Failed":
                 out.append(ev.StatusHint("Failed", None))  # a step of the pipeline failed
+            return
+        if _V1_SUBMIT.match(stripped):
             return
         if self._summary is not None:
             if stripped == "Error:":

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-ERAS: tuple[str, ...] = ("2019", "2020", "2021", "v2")
+ERAS: tuple[str, ...] = ("2019", "2020", "2021", "v2", "2020-agent")
+"""Simulated layouts; `2020-agent` is the about-2020 runtime whose readme calls workers agents
+(evidence.md N6). Appended last: fixtures/make_fixtures.py seeds each era by its index."""
 DEFAULT_START = datetime(2023, 5, 16, 22, 0, 0, tzinfo=timezone.utc)
 
 STATUS_COMPLETED = "Completed"

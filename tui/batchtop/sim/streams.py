@@ -85,7 +85,7 @@ def _dirs(plan: Plan) -> tuple[str, str]:
     if plan.cfg.era == "v2":
         wd = f"/mnt/azureml/cr/j/{run_id.replace('-', '')}/exe/wd"
         return wd, "/opt/miniconda/envs/scoring/lib/python3.10/site-packages"
-    py = {"2019": "3.6", "2020": "3.7", "2021": "3.8"}[plan.cfg.era]
+    py = {"2019": "3.6", "2020": "3.7", "2021": "3.8", "2020-agent": "3.7"}[plan.cfg.era]
     wd = f"/mnt/batch/tasks/shared/LS_root/jobs/ws01/azureml/{run_id}/wd/azureml/{run_id}"
     return wd, f"/azureml-envs/azureml_{plan.cfg.seed:08x}/lib/python{py}/site-packages"
 
@@ -356,7 +356,7 @@ def _metrics(plan: Plan) -> Iterator[Record]:
 
 
 def _readme(plan: Plan) -> Iterator[Record]:
-    yield 0.0, "logs/readme.txt", README_TEXT
+    yield 0.0, "logs/readme.txt", plan.layout.readme or README_TEXT
 
 
 # --------------------------------------------------------------------------- per worker

@@ -372,11 +372,13 @@ class Layout:
     metrics_csv: str | None
     old_wording: bool
     sys_variant: str
+    readme: str | None = None
+    """The era's own `logs/readme.txt` text, where it is known (else README_TEXT)."""
 
     def proc_name(self, index: int) -> str:
         if self.proc_prefix == "Process-":
             return f"Process-{index + 1}"
-        return f"process{index:03d}"
+        return f"{self.proc_prefix}{index:03d}"
 
 
 _LAYOUT_2019 = Layout(
@@ -440,8 +442,63 @@ _LAYOUT_V2 = replace(
     metrics_csv="logs/sys/metrics/job/progress.csv",
     sys_variant="logger-level-pid-thread-func",
 )
+AGENT_README = """\
+About the logs folder:
+logs/
+  azureml/    : azureml logs
+  user/       : Including errors and logs from users.
+    <node ip>
+        error/    : Error from input, entry script validation or running.
+                    Output to the sys.stderr in entry script.
+        log/      : The logs from entry script using entry script helper and print() in entry script.
+  sys/        : sys error folder.
+    error/    : sys error logs
+    perf/     : node and process resource usages, each node has a sub folder.
+                Check sys.csv for the resource usages of the node.
+                Check other files for the resource usages of a process.
+                Try a larger VM size or more nodes.
+                Reduce the value of --process_count_per_node if it's larger than 1.
+    report/     : processing results, which can be used to check task distribution, succeeded or failed tasks.
+    node/     : logs from nodes. each node has a sub folder
+        <node ip>
+            _main.txt           : Log for the node main file, which starts the task server and agent manager.
+            _master_poller.txt  : Log for the master poller.
+            _task_server.txt    : Log for the task server.
+            agentNNN.task.csv   : Tasks picked and processed by the agent.
+            agentNNN.txt        : Logs of the agent.
+    simulator/  : Logs for the master-less simulator.
+    warning/    : warning logs
+    master.txt  : the master logs, including task creation, progress monitoring, run result.
+    overview.txt: high level progress.
+
+Links:
+https://channel9.msdn.com/Shows/AI-Show/Batch-Inference-using-Azure-Machine-Learning
+https://aka.ms/batch-inference-notebooks
+https://aka.ms/batch-inference-documentation
+"""  # noqa: E501 - verbatim
+"""The about-2020 runtime's own readme (evidence.md N6), verbatim: the agent era's layout."""
+
+# The about-2020 runtime of N6: workers are agents. Paths are the readme's; what is inside the
+# files (wording, the sys.csv header, file names under user/<ip>/error/ and log/, the overview
+# after midnight) is the 2020 era's, assumed.
+_LAYOUT_AGENT = replace(
+    _LAYOUT_2020,
+    era="2020-agent",
+    proc_prefix="agent",
+    overview_first="logs/sys/overview.txt",
+    overview_next="logs/sys/overview.{day}.txt",
+    master_log="logs/sys/master.txt",
+    proc_sys_log="logs/sys/node/{node}/{proc}.txt",
+    task_csv="logs/sys/node/{node}/{proc}.task.csv",
+    perf_csv="logs/sys/perf/{node}/sys.csv",
+    user_log="logs/user/{node}/log/{proc}.txt",
+    user_error="logs/user/{node}/error/{proc}.txt",
+    user_error_summary=None,
+    readme=AGENT_README,
+)
 LAYOUTS: dict[str, Layout] = {
-    layout.era: layout for layout in (_LAYOUT_2019, _LAYOUT_2020, _LAYOUT_2021, _LAYOUT_V2)
+    layout.era: layout
+    for layout in (_LAYOUT_2019, _LAYOUT_2020, _LAYOUT_2021, _LAYOUT_V2, _LAYOUT_AGENT)
 }
 
 

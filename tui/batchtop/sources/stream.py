@@ -9,6 +9,9 @@ says nothing at all. So at EOF the job is marked `ENDED_UNKNOWN` as a mere log-l
 outcome the stream did print (a v1 summary status, an `Error:` or a merged `Exception :` block)
 outranks it, and so do the logs' own `Failed` or `Canceled`; `Running`, and a `Completed` guessed
 from log wording, do not.
+
+Input with no stream line at all (a README, an empty pipe because `az` failed before printing)
+is not a stream whose outcome is unknown: it is refused with `NotAStream` (ux-review-3 U22).
 """
 
 from __future__ import annotations
@@ -19,11 +22,18 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from batchtop import events as ev
+from batchtop import status as statuses
 from batchtop.ingest import Ingestor
+from batchtop.model import JobState
+from batchtop.sources.local import SourceError
 from batchtop.status import ENDED_UNKNOWN
 
 STREAM_PATH = "az-ml-job-stream.stream"
 CHUNK = 64 * 1024
+
+
+class NotAStream(SourceError):
+    """The input ended without a single line `az ml job stream` writes."""
 
 
 def read_stream(
@@ -46,9 +56,44 @@ def read_stream(
         on_change()
     ingestor.flush(final=True)
     if ended:
+        with ingestor.lock:
+            if not saw_stream(ingestor.state):
+                raise NotAStream(NO_STREAM)
         mark_ended(ingestor)
     on_change()
     return total
+
+
+NO_STREAM = (
+    "no stream lines found (expected the output of `az ml job stream -n JOB`: "
+    "RunId:, Streaming <file>, Execution Summary)"
+)
+
+
+def check_stream_file(path: str) -> None:
+    """Refuse a saved file without a stream line before a screen opens on it (the screen reads
+    the file in a thread, too late for exit 2). Reads only until the first stream line, which
+    in a real stream is the first line."""
+    ingestor = Ingestor()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            ingestor.feed(STREAM_PATH, chunk)
+            if saw_stream(ingestor.state):
+                return
+    ingestor.flush(final=True)
+    if not saw_stream(ingestor.state):
+        raise NotAStream(f"{path}: {NO_STREAM}")
+
+
+def saw_stream(state: JobState) -> bool:
+    """Did the stream parser recognise any line: a run id or link of the header, a section
+    (each makes a file of its own), or a status or error block it printed."""
+    return (
+        state.job_name is not None
+        or state.job_url is not None
+        or any(path != STREAM_PATH for path in state.files)
+        or statuses.rank(state.status) > statuses.rank(None)
+    )
 
 
 def mark_ended(ingestor: Ingestor) -> None:
