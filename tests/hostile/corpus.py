@@ -205,3 +205,40 @@ def many_tiny_files(root: Path, count: int = 100_000) -> None:
             if k % 2:
                 os.write(fd, line)
             os.close(fd)
+
+
+REDOS_RUNS = (
+    # runs that keep one redaction pattern busy without completing a secret (ReDoS probes);
+    # the secret's prefix words are in each, so no pattern is skipped by its word filter
+    "a.",
+    "-",
+    "key.",
+    "aa=",
+    "http:",
+    "password:",
+    "password: a ",
+    "'password': '\\\\",
+    "'password': b",
+    "password%3",
+    "ab=&",
+    "ab=&sig",
+    "eyJ-",
+    "eyJaaaa.",
+    "ghp_",
+    "bearer ",
+    "Basic QQ==",
+    "authorization: ",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END RSA PRIVATE KEY-----",
+    "password: |\n",
+    " password: |\n  ",
+    "--password-",
+    "x://a:",
+    "credential=",
+    "password=a(",
+    "token=abc ",
+    '"token": "ab',
+    "secret secret ",
+)
+"""Repeated to a megabyte, each must be redacted in linear time (bench/redact_linear.py
+prints the figures; tests/test_textsafe.py checks the patterns' design)."""
