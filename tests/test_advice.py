@@ -75,7 +75,10 @@ MORE_REAL_WORDINGS = [
     ("ImportError: No module named 'azureml.core'", "no-module-azureml"),
     ("ModuleNotFoundError: No module named 'azureml.core'", "no-module-azureml"),
     # microsoft/MeshGraphormer#17 (fixed by installing azureml-core); D2's own wording, unquoted
-    ("No module named 'azureml'. I check the root and couldn't find the file.", "no-module-azureml"),
+    (
+        "No module named 'azureml'. I check the root and couldn't find the file.",
+        "no-module-azureml",
+    ),
     ("No module named azureml", "no-module-azureml"),
 ]
 
