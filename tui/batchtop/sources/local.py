@@ -1,10 +1,11 @@
 """Local log tree: find the job root, read every file's new bytes, follow changes with watchfiles.
 
-Only bytes move here; parsing is the Ingestor's job. Per file we keep the offset read so far and
-the file's identity (device, inode): a file that shrank was truncated, a new inode means it was
-replaced (rotation, re-download), and both are read again from the start, which the model
-tolerates (attempts are de-duplicated). Special files (FIFOs, sockets, devices), symlink loops
-and unreadable folders are skipped with a note, never fatal.
+Only bytes move here; parsing is the Ingestor's job. Per file we keep the offset read so far,
+the file's identity (device, inode) and its last bytes read: a file that shrank was truncated,
+a new inode means it was replaced (rotation, re-download), and last bytes that changed mean it
+was rewritten in place (`cat new > f` keeps the inode, R9); all are read again from the start,
+which the model tolerates (attempts are de-duplicated). Special files (FIFOs, sockets, devices),
+symlink loops and unreadable folders are skipped with a note, never fatal.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from batchtop.ingest import Ingestor
 from batchtop.parsers.registry import classify, read_order
 
+OVERLAP = 32
+"""Bytes before the offset compared before reading on, as the Azure source does."""
 READ_CHUNK = 1024 * 1024
 """Bytes fed per call: the model lock is held for one chunk, so a UI waits at most that long."""
 ROOT_MARKERS = ("logs", "azureml-logs", "user_logs")
@@ -102,6 +105,8 @@ def check_job_tree(path: Path, paths: list[str]) -> None:
 class _Tail:
     offset: int = 0
     identity: tuple[int, int] | None = None
+    last: bytes = b""
+    """The last bytes read (up to OVERLAP), which must still sit just before `offset`."""
 
 
 @dataclass
@@ -211,7 +216,7 @@ class LocalTree:
                 self.ingestor.notice(rel)  # an empty per-node file still names its node
         elif tail.identity != identity or st.st_size < tail.offset:
             self.ingestor.reset(rel)
-            tail.offset, tail.identity = 0, identity
+            tail.offset, tail.identity, tail.last = 0, identity, b""
         if st.st_size <= tail.offset:
             return 0
         return self._read_from(rel, full, tail, on_progress)
@@ -222,12 +227,19 @@ class LocalTree:
         got = 0
         try:
             with open(full, "rb") as handle:
+                if tail.last:
+                    handle.seek(tail.offset - len(tail.last))
+                    if handle.read(len(tail.last)) != tail.last:
+                        # rewritten in place, same inode, now longer: not an append
+                        self.ingestor.reset(rel)
+                        tail.offset, tail.last = 0, b""
                 handle.seek(tail.offset)
                 while True:
                     data = handle.read(READ_CHUNK)
                     if not data:
                         break
                     tail.offset += len(data)
+                    tail.last = (tail.last + data[-OVERLAP:])[-OVERLAP:]
                     got += len(data)
                     self.ingestor.feed(rel, data)
                     if on_progress is not None:
