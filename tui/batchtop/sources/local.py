@@ -118,7 +118,8 @@ class LocalTree:
     prefix: str = ""
     tails: dict[str, _Tail] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-    """Files or folders we could not read, and why (shown in the file list)."""
+    """Files or folders we could not read, and why; handed to the Ingestor (`skip`), whose
+    snapshots carry them to the file list, `--once` and `--json`."""
     bytes_read: int = 0
     grew_at: dict[str, float] = field(default_factory=dict)
     """Monotonic time each file last grew, until its open records are flushed when quiet."""
@@ -127,6 +128,15 @@ class LocalTree:
     def open(cls, path: Path, ingestor: Ingestor) -> LocalTree:
         folder, prefix = find_root(path)
         return cls(folder=folder, ingestor=ingestor, prefix=prefix)
+
+    def _note(self, rel: str, why: str | None) -> None:
+        """Say why `rel` cannot be read, or (None) that it can again."""
+        if why is None:
+            if self.notes.pop(rel, None) is not None:
+                self.ingestor.skip(rel, None)
+        elif self.notes.get(rel) != why:
+            self.notes[rel] = why
+            self.ingestor.skip(rel, why)
 
     def rel(self, full: Path | str) -> str:
         full = os.fspath(full)
@@ -146,23 +156,25 @@ class LocalTree:
         try:
             entries = list(os.scandir(top))
         except OSError as exc:
-            self.notes[self.rel(top)] = f"cannot list folder: {exc.strerror or exc}"
+            self._note(self.rel(top), f"cannot list folder: {exc.strerror or exc}")
             return
+        if self.notes:
+            self._note(self.rel(top), None)  # listable (again)
         for entry in entries:
             try:
                 if entry.is_symlink():
                     target = entry.stat()  # follows; raises on a loop or dangling link
                     if stat.S_ISDIR(target.st_mode):
-                        self.notes[self.rel(entry.path)] = "symlinked folder not followed"
+                        self._note(self.rel(entry.path), "symlinked folder not followed")
                         continue
                 if entry.is_dir(follow_symlinks=False):
                     yield from self._walk(entry.path)
                 elif entry.is_file():
                     yield entry.path
                 else:
-                    self.notes[self.rel(entry.path)] = "not a regular file (skipped)"
+                    self._note(self.rel(entry.path), "not a regular file (skipped)")
             except OSError as exc:
-                self.notes[self.rel(entry.path)] = f"unreadable: {exc.strerror or exc}"
+                self._note(self.rel(entry.path), f"unreadable: {exc.strerror or exc}")
 
     def through_symlink(self, path: str) -> bool:
         """Whether `path` lies behind a symlinked folder inside the tree. Such folders are not
@@ -199,15 +211,18 @@ class LocalTree:
         try:
             st = os.stat(full)
         except FileNotFoundError:
+            self._note(rel, None)
             if tail is not None:
                 del self.tails[rel]
                 self.ingestor.forget(rel)
             return 0
         except OSError as exc:
-            self.notes[rel] = f"unreadable: {exc.strerror or exc}"
+            self._note(rel, f"unreadable: {exc.strerror or exc}")
             return 0
+        if stat.S_ISDIR(st.st_mode):
+            return 0  # a folder the watcher reported (new, or its entries changed): not a file
         if not stat.S_ISREG(st.st_mode):
-            self.notes[rel] = "not a regular file (skipped)"
+            self._note(rel, "not a regular file (skipped)")
             return 0
         identity = (st.st_dev, st.st_ino)
         if tail is None:
@@ -245,9 +260,9 @@ class LocalTree:
                     if on_progress is not None:
                         on_progress()
         except OSError as exc:
-            self.notes[rel] = f"unreadable: {exc.strerror or exc}"
+            self._note(rel, f"unreadable: {exc.strerror or exc}")
         if got:
-            self.notes.pop(rel, None)
+            self._note(rel, None)
             self.grew_at[rel] = time.monotonic()
         self.bytes_read += got
         return got
