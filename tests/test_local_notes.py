@@ -17,12 +17,14 @@ from batchtop.sources.local import LocalTree
 
 OVERVIEW = "logs/job_progress_overview.2023051622.txt"
 LINE = "2023-05-16T22:00:03 Processed 3 of 100 mini batches in 0:01:00.\n"
+WORKER_LINE = "2023-05-16 22:00:04,000|worker|INFO|1|1|f()|Setting job stage to RUNNING.\n"
 
 
 def odd_tree(root: Path) -> Path:
     """A job tree with one readable overview and three things that cannot be read."""
     (root / "logs/sys/node/0").mkdir(parents=True)
     (root / OVERVIEW).write_text(LINE)
+    (root / "logs/sys/node/0/process001.txt").write_text(WORKER_LINE)
     os.mkfifo(root / "logs/sys/node/0/process000.txt")  # a FIFO where a worker log is expected
     (root / "elsewhere").mkdir()
     os.symlink(root / "elsewhere", root / "logs/linked")  # a symlinked folder: not followed
@@ -70,25 +72,36 @@ def test_a_note_goes_when_the_file_becomes_readable(tmp_path):
     fifo = "logs/sys/node/0/process000.txt"
     assert fifo in dict(tree.ingestor.snapshot().skipped)
     os.unlink(tmp_path / fifo)
-    (tmp_path / fifo).write_text(
-        "2023-05-16 22:00:04,000|worker|INFO|1|1|f()|Setting job stage to RUNNING.\n"
-    )
+    (tmp_path / fifo).write_text(WORKER_LINE)
     tree.read_all()
     assert fifo not in dict(tree.ingestor.snapshot().skipped)
 
 
-async def test_the_file_picker_lists_skipped_files_greyed_with_why(tmp_path):
+def listed(app) -> dict[str, bool]:
+    """Each option's text in the screen's file list, and whether it is disabled."""
+    options = app.screen.query_one(OptionList)
+    return {
+        str(options.get_option_at_index(i).prompt): options.get_option_at_index(i).disabled
+        for i in range(options.option_count)
+    }
+
+
+async def test_the_file_lists_show_skipped_files_greyed_with_why(tmp_path):
     tree = LocalTree.open(odd_tree(tmp_path), Ingestor())
     app = make_app(LocalSource(tree, "notes", live=False), tick=None, clock=lambda: 1684274400.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("l")
         await pilot.pause()
-        options = app.screen.query_one(OptionList)
-        shown = {
-            str(options.get_option_at_index(i).prompt): options.get_option_at_index(i).disabled
-            for i in range(options.option_count)
-        }
+        shown = listed(app)  # the `l` file picker
         assert shown[OVERVIEW] is False  # readable: can be opened
         for path, why in EXPECTED.items():
             assert shown[f"{path}: {why}"] is True  # named, with why, and cannot be opened
+        await pilot.press("escape")
+        app.open_node("0")  # what enter on node 0's row does
+        await pilot.pause()
+        fifo = "logs/sys/node/0/process000.txt"
+        assert listed(app) == {
+            fifo + ": not a regular file (skipped)": True,
+            "logs/sys/node/0/process001.txt": False,
+        }
