@@ -220,3 +220,17 @@ def test_patterns_cannot_backtrack_over_a_long_run(entry):
         once_per_run = "(?<![A-Za-z0-9" in pattern.pattern or pattern.pattern.startswith("(?im)^")
         assert list(item) in NAME_CLASSES, f"only a name's characters may backtrack: {item}"
         assert once_per_run, f"a name tried from inside a run: {pattern.pattern}"
+
+
+def test_lines_of_a_file_hide_a_key_split_across_them():
+    """The log viewer and the error detail show a file or record line by line: a PEM key's
+    body lines must go too, not only its BEGIN line (per-line redaction showed them)."""
+    text = (
+        "loading key\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBodyLineOne\nBodyLineTwoAoGCCqGSM49\n"
+        "-----END EC PRIVATE KEY-----\npassword: |\n  hunter2hunter2\nuser: bob\n\x1b[31mdone"
+    )
+    lines = textsafe.safe_lines(text)
+    shown = "\n".join(lines)
+    for secret in ("BodyLineOne", "BodyLineTwo", "hunter2hunter2", "\x1b"):
+        assert secret not in shown
+    assert lines[0] == "loading key" and lines[-2:] == ["user: bob", "␛[31mdone"]
