@@ -72,6 +72,7 @@ CASES = [
         "account_url=url",
     ),
     ('BlobClient(url, credential="c2VjcmV0a2V5MTIzNA==")', "c2VjcmV0a2V5MTIzNA", "BlobClient(url"),
+    ("BlobClient(url, credential=c2VjcmV0a2V5MTIzNA==)", "c2VjcmV0a2V5MTIzNA", "BlobClient(url"),
     ("{'password': b'hunter2xyz', 'user': 'bob'}", "hunter2xyz", "'user': 'bob'"),
     ("Authorization: Basic dXNlcjpodW50ZXIy", "dXNlcjpodW50ZXIy", "Authorization: Basic"),
     (
@@ -164,6 +165,11 @@ def test_registered_secret_is_removed_from_log_text_too():
         "-----BEGIN CERTIFICATE-----",
         "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "ghp_short",
+        # azure-identity's own wording (DefaultAzureCredential's error): class names, no secret
+        "\tEnvironmentCredential: EnvironmentCredential authentication unavailable. "
+        "Environment variables are not fully configured.",
+        "\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable, "
+        "no response from the IMDS endpoint.",
     ],
 )
 def test_harmless_text_is_left_alone(text):

@@ -31,13 +31,17 @@ MARK = "***"
 
 # Key names whose value is a secret. A name matches when it ENDS with one of these words, so
 # `AZURE_CLIENT_SECRET`, `clientSecret`, `db_password`, `storageAccountKey` are all caught.
-# `credential` is azure-storage-blob's keyword for an account key or SAS (and tracebacks echo
-# the source line that passed it); `sig` is a SAS signature, also when written `sig%3D`.
+# `sig` is a SAS signature, also when written `sig%3D`.
 _PASSWORDS = r"password|passwd|passphrase|pwd"
 _ALWAYS = (
     rf"secret|{_PASSWORDS}|account_?key|access_?key|sas_?token|api_?key"
-    r"|shared_?access_?signature|credential|sig"
+    r"|shared_?access_?signature|sig"
 )
+# `credential` is azure-storage-blob's keyword for an account key or SAS (and tracebacks echo
+# the source line that passed it): a secret when quoted or after `=`, not after `:`, where
+# azure-identity names its credential classes ("EnvironmentCredential: EnvironmentCredential
+# authentication unavailable. Environment variables are not fully configured.").
+_CREDENTIAL = r"credential"
 # Words that also name harmless things (`pad_token: <pad>`, `key: id`): a secret only when
 # the value is long (8+ characters), and `key` only as a whole word or after a separator
 # (`AZURE_STORAGE_KEY`, `Ocp-Apim-Subscription-Key`), never inside a word (`monkey`).
@@ -66,7 +70,12 @@ def _key_value(keys: str, least: int) -> tuple[re.Pattern[str], re.Pattern[str]]
     return quoted, bare
 
 
-_QUOTED, _BARE = _key_value(rf"[A-Za-z0-9_.\-]*?(?:{_ALWAYS})", 1)
+_QUOTED = _key_value(rf"[A-Za-z0-9_.\-]*?(?:{_ALWAYS}|{_CREDENTIAL})", 1)[0]
+_BARE = _key_value(rf"[A-Za-z0-9_.\-]*?(?:{_ALWAYS})", 1)[1]
+_CREDENTIAL_KWARG = re.compile(
+    rf"(?i)(?P<k>{_START}[A-Za-z0-9_.\-]*?{_CREDENTIAL}[ \t]*+(?:=|%3[Dd])[ \t]*+)(?!\*\*\*)"
+    rf"(?P<v>{_VCHAR}++)"
+)
 _QUOTED_LONG, _BARE_LONG = _key_value(_LONG_ONLY, 8)
 # A password may hold spaces (`password: correct horse battery`): after `:` its value runs to
 # the end of the clause. Generated secrets (keys, tokens) hold none, and a sentence after
@@ -187,6 +196,7 @@ _SECRETS: tuple[
     (_QUOTED_LONG, _quoted, _KEY_WORDS),  # "access_token": "...", 'AZURE_STORAGE_KEY': '...'
     (_PASSPHRASE, _bare, ("pass", "pwd")),  # password: correct horse battery
     (_BARE, _bare, _KEY_WORDS),  # AZURE_CLIENT_SECRET=..., AccountKey=...;, password: ...
+    (_CREDENTIAL_KWARG, _bare, ("credential",)),  # BlobServiceClient(url, credential=KEY)
     (_BARE_LONG, _bare, _KEY_WORDS),  # access_token=..., Ocp-Apim-Subscription-Key: ...
     (_CLI_FLAG, rf"\1{MARK}", ("--",)),  # --client-secret VALUE
 )
