@@ -105,6 +105,11 @@ CASES = [
         "b3BlbnNzaC1rZXktdjEAAAAA",
         "BEGIN",
     ),
+    (
+        "-----BEGIN PRIVATE KEY-----\nMIIEvCutKeyBody\n(cut)\n-----END CERTIFICATE-----\nafter",
+        "MIIEvCutKeyBody",
+        "after",
+    ),
     ("GET /token?client_secret%3Dhunter2hunter2 HTTP/1.1", "hunter2hunter2", "HTTP/1.1"),
     (
         "url=https%3A%2F%2Fa.blob.core.windows.net%2Fc%3Fsv%3D2022-11-02%26sig%3DAbCSecretSig%252F%26sp%3Dr",
