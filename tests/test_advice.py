@@ -58,6 +58,28 @@ UNKNOWN_ERRORS = [
     "torch.cuda.OutOfMemoryError is mentioned in a comment",
     "process001 exits with returncode -90.",
     "2021-04-13 03:23:05,649|INFO|334|run() finished within 2 seconds",
+    # code review 3, R11: modules of other packages than azureml-core, in Python's wording.
+    # microsoft/AMLDataPrepDocs#14 and Azure/azure-cli-extensions#2441 (fixed by
+    # azureml-dataprep, not azureml-core)
+    "ModuleNotFoundError: No module named 'azureml.dataprep'",
+    "ModuleNotFoundError: No module named 'azureml.fsspec'",  # the azureml-fsspec package
+    "ModuleNotFoundError: No module named 'azureml_user'",  # the runtime's own entry-script package
+    "ModuleNotFoundError: No module named 'azureml.core.run'",
+    # a local azureml.py shadows the package: installing azureml-core changes nothing
+    "ModuleNotFoundError: No module named 'azureml.core'; 'azureml' is not a package",
+]
+
+MORE_REAL_WORDINGS = [
+    # (wording, advice): other real wordings of a table entry's problem
+    # Azure/MachineLearningNotebooks#38: `from azureml.core import Workspace` without azureml-core
+    ("ImportError: No module named 'azureml.core'", "no-module-azureml"),
+    ("ModuleNotFoundError: No module named 'azureml.core'", "no-module-azureml"),
+    # microsoft/MeshGraphormer#17 (fixed by installing azureml-core); D2's own wording, unquoted
+    (
+        "No module named 'azureml'. I check the root and couldn't find the file.",
+        "no-module-azureml",
+    ),
+    ("No module named azureml", "no-module-azureml"),
 ]
 
 
@@ -69,6 +91,11 @@ def test_every_entry_has_a_real_wording_test():
 def test_real_wording_gets_exactly_its_advice(entry_id):
     found = [a.id for a in advice_for_text(REAL_WORDING[entry_id])]
     assert found == [entry_id]
+
+
+@pytest.mark.parametrize("text,entry_id", MORE_REAL_WORDINGS)
+def test_other_real_wordings_get_their_advice(text, entry_id):
+    assert [a.id for a in advice_for_text(text)] == [entry_id]
 
 
 @pytest.mark.parametrize("text", UNKNOWN_ERRORS)

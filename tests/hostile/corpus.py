@@ -22,6 +22,16 @@ SECRETS = (
     "environ({'AZURE_CLIENT_SECRET': 'Qx8Q~EnvDumpSecret', 'AZURE_STORAGE_KEY': 'U3RvcmFnZUtleURVTVA='})",
     '{"client_secret": "JsonClientSecretValue", "password": "JsonPassw0rd", "accountKey": "QWNjS2V5SlNPTg=="}',
     "fetching https://scorer:UrlPassw0rd@data.example.com/a and mongodb://app:MongoPassw0rd@db:27017/x",
+    # forms code review 3 (R10) found leaking: the storage SDK's keyword as a traceback echoes it
+    "    client = BlobServiceClient(account_url=url, credential='Q3JlZEt3YXJnQWNjb3VudEtleQ==')",
+    "{'password': b'BytesPassw0rdValue', 'user': 'bob'}",
+    "Authorization: Basic dXNlcjpCYXNpY0F1dGhQYXNzd29yZA==",
+    '{"password": "abc\\"EscapedQuoteTail", "n": 1}',
+    "-----BEGIN RSA PRIVATE KEY-----MIIEpOneLinePemBody-----END RSA PRIVATE KEY-----",
+    "GET /token?client_secret%3DUrlEncodedClientSecret HTTP/1.1",
+    "conn%3DAccountName%3Dacc%3BAccountKey%3DRW5jb2RlZEFjY291bnRLZXk%3D%3BEndpointSuffix%3Dx",
+    "password: correct horse SpacedTailSecret",
+    "token ghp_GithubTokenValue0123456789abcdef",
 )
 """Secrets as they appear in logs; the parts after the markers must never be shown."""
 SECRET_VALUES = (
@@ -38,7 +48,26 @@ SECRET_VALUES = (
     "QWNjS2V5SlNPTg",
     "UrlPassw0rd",
     "MongoPassw0rd",
+    "Q3JlZEt3YXJnQWNjb3VudEtleQ",
+    "BytesPassw0rdValue",
+    "dXNlcjpCYXNpY0F1dGhQYXNzd29yZA",
+    "EscapedQuoteTail",
+    "MIIEpOneLinePemBody",
+    "UrlEncodedClientSecret",
+    "RW5jb2RlZEFjY291bnRLZXk",
+    "SpacedTailSecret",
+    "GithubTokenValue0123456789",
+    "MIIEvMultiLinePemBody",  # PEM_RECORD
+    "SecondPemLineBody",
 )
+PEM_RECORD = (
+    "Traceback (most recent call last):\n"
+    '  File "score.py", line 9, in init\n'
+    "    key = load_pem_private_key(PEM)\n"
+    "ValueError: Could not deserialize key data: -----BEGIN PRIVATE KEY-----\n"
+    "MIIEvMultiLinePemBody\nSecondPemLineBody\n-----END PRIVATE KEY-----\n"
+)
+"""A private key split across lines inside one traceback record (user error file)."""
 
 ESCAPES = (
     "\x1b[1;31mred\x1b[0m",  # colour
@@ -131,6 +160,7 @@ def attempts_csv() -> bytes:
 
 def user_log() -> bytes:
     body = "".join(f"print {i}: " + _hostile_text(i) + "\n" for i in range(30))
+    body += PEM_RECORD
     body += "Traceback (most recent call last):\n" + '  File "x.py", line 1\n' * 2000  # never ends
     return body.encode() + b"invalid utf-8: \xff\xfe\xc3\x28 \xed\xa0\x80 NUL \x00\x00 end\n"
 
@@ -162,6 +192,10 @@ def write_corpus(root: Path, big_line_mb: int = 0) -> dict[str, Path]:
             "[2023-05-16 22:00:02.000000] " + _hostile_text(7) + "\n"
         ).encode(),
         "logs/" + "\x1b]0;evil\x07[bold]name.txt": b"a file whose name is hostile\n",
+        # a node whose folder name is hostile: node names reach every pane, chart and report
+        "logs/sys/node/n\x1b]0;PWNED\x07\u202ex/process000.txt": (
+            P.format(m=0, s=5) + "|worker|INFO|100|1|f()|Setting job stage to RUNNING.\n"
+        ).encode(),
     }
     for rel, data in files.items():
         path = root / rel
@@ -205,3 +239,40 @@ def many_tiny_files(root: Path, count: int = 100_000) -> None:
             if k % 2:
                 os.write(fd, line)
             os.close(fd)
+
+
+REDOS_RUNS = (
+    # runs that keep one redaction pattern busy without completing a secret (ReDoS probes);
+    # the secret's prefix words are in each, so no pattern is skipped by its word filter
+    "a.",
+    "-",
+    "key.",
+    "aa=",
+    "http:",
+    "password:",
+    "password: a ",
+    "'password': '\\\\",
+    "'password': b",
+    "password%3",
+    "ab=&",
+    "ab=&sig",
+    "eyJ-",
+    "eyJaaaa.",
+    "ghp_",
+    "bearer ",
+    "Basic QQ==",
+    "authorization: ",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END RSA PRIVATE KEY-----",
+    "password: |\n",
+    " password: |\n  ",
+    "--password-",
+    "x://a:",
+    "credential=",
+    "password=a(",
+    "token=abc ",
+    '"token": "ab',
+    "secret secret ",
+)
+"""Repeated to a megabyte, each must be redacted in linear time (bench/redact_linear.py
+prints the figures; tests/test_textsafe.py checks the patterns' design)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from batchtop import events as ev
 from batchtop.linereader import LineReader
@@ -82,6 +82,8 @@ class Ingestor:
         self.lock = threading.RLock()
         self._files: dict[str, _Followed] = {}
         self._error_keys: set[int] = set()
+        self.skipped: dict[str, str] = {}
+        """Files the source could not read, and why (a FIFO, a loop, no permission)."""
 
     # -- what sources call ------------------------------------------------------------
     def feed(self, path: str, data: bytes) -> None:
@@ -100,6 +102,14 @@ class Ingestor:
             followed = self._follow(path)
             followed.stats.bytes_read += len(block.encode("utf-8", "replace"))
             self._parse(path, followed, block)
+
+    def skip(self, path: str, why: str | None) -> None:
+        """The source cannot read `path` (why), or can again (None): shown with the files."""
+        with self.lock:
+            if why is None:
+                self.skipped.pop(path, None)
+            else:
+                self.skipped[path] = why
 
     def reset(self, path: str) -> None:
         """`path` was truncated or replaced: read it again from its start, with a new parser."""
@@ -135,7 +145,10 @@ class Ingestor:
 
     def snapshot(self) -> Snapshot:
         with self.lock:
-            return self.state.snapshot()
+            snap = self.state.snapshot()
+            if self.skipped:
+                snap = replace(snap, skipped=tuple(sorted(self.skipped.items())))
+            return snap
 
     def kind_of(self, path: str) -> str:
         followed = self._files.get(path)

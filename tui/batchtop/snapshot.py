@@ -180,6 +180,9 @@ class Snapshot:
     notes: tuple[str, ...] = ()
     """Things the user must know to read the numbers right, e.g. nodes the tree names two ways
     without saying which is which (nodenames.py)."""
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(path, why) of files the source could not read: FIFOs, symlinked folders, unreadable
+    files and folders. They hold no counts, and must not vanish silently (R18)."""
 
     @property
     def elapsed_seconds(self) -> float | None:

@@ -34,6 +34,8 @@ EXIT_CODES_HELP = (
 
 MESSAGE_CUT = 100
 """Characters of an error message in the text summary (--json has it whole)."""
+SKIPPED_SHOWN = 10
+"""Skipped files named one a line in the text summary; --json lists them all."""
 WHERE_CUT = 3
 """Places listed per error group in the text summary (--json lists every place kept)."""
 EXIT_OUTCOME_UNKNOWN = 6
@@ -107,6 +109,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
         ],
         "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
         "notes": [safe(n) for n in snap.notes],
+        "skipped_files": {safe(path): safe(why) for path, why in snap.skipped},
         "advice": [a.as_dict() for a in advice_for_snapshot(snap)],
     }
 
@@ -255,6 +258,10 @@ def summary_text(data: dict[str, Any]) -> str:
         lines.append(f"note     {note}")
     for path, count in data["unparsed_lines"].items():
         lines.append(f"unparsed {count} line(s) in {path}")
+    skipped = list(data.get("skipped_files", {}).items())
+    lines += [f"skipped  {path}: {why}" for path, why in skipped[:SKIPPED_SHOWN]]
+    if len(skipped) > SKIPPED_SHOWN:
+        lines.append(f"... {len(skipped) - SKIPPED_SHOWN} more files skipped (see --json)")
     for advice in data.get("advice", []):
         lines.append(f"advice   {advice['problem']}")
         lines.append(f"         fix: {advice['fix']} ({advice['doc']})")

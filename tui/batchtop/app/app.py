@@ -333,7 +333,8 @@ class BatchtopApp(ReplayControls, App[None]):
             if path:
                 self.open_log(path)
 
-        self.push_screen(FilePickerScreen(paths), chosen)
+        skipped = self.latest.skipped if self.latest is not None else ()
+        self.push_screen(FilePickerScreen(paths, skipped), chosen)
 
     def open_log(self, path: str, find: str | None = None) -> None:
         if self.read_file is None:

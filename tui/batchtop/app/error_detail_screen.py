@@ -21,7 +21,7 @@ from batchtop.advice import advice_for_error
 from batchtop.app.liveness import View
 from batchtop.app.messages import OpenLog
 from batchtop.snapshot import ErrorView
-from batchtop.textsafe import safe
+from batchtop.textsafe import safe, safe_lines
 from batchtop.timeparse import format_stamp
 
 MAX_TRACEBACK_CHARS = 64 * 1024
@@ -129,7 +129,7 @@ class ErrorDetailScreen(Screen[None]):
         advice_box.display = advice is not None
         advice_box.update(advice or "")
         text = self.error.traceback or self.error.message
-        lines = [safe(line) for line in text[:MAX_TRACEBACK_CHARS].split("\n")]
+        lines = safe_lines(text[:MAX_TRACEBACK_CHARS])
         self.query_one("#text", Static).update(Text("\n".join(lines), overflow="fold"))
 
     def show_view(self, view: View) -> None:

@@ -1,4 +1,7 @@
-"""`l`: pick any file of the tree (type to narrow the list), then read it in the log viewer."""
+"""`l`: pick any file of the tree (type to narrow the list), then read it in the log viewer.
+
+Files the source could not read (a FIFO, a symlinked folder, no permission) are listed too,
+greyed out with the reason, so they do not vanish silently (R18); they cannot be opened."""
 
 from __future__ import annotations
 
@@ -38,13 +41,16 @@ class FilePickerScreen(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], skipped: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__()
         self.paths = paths
+        self.skipped = skipped
 
     def compose(self) -> ComposeResult:
         box = Vertical()
-        box.border_title = f"Open a log file ({len(self.paths)})"
+        box.border_title = f"Open a log file ({len(self.paths)})" + (
+            f" · {len(self.skipped)} skipped" if self.skipped else ""
+        )
         box.border_subtitle = "type to filter · enter open · esc back"
         with box:
             yield Input(placeholder="filter paths", id="pick-filter")
@@ -60,6 +66,13 @@ class FilePickerScreen(ModalScreen[str | None]):
         needle = needle.lower()
         chosen = [p for p in self.paths if needle in p.lower()]
         options.add_options([Option(Text(safe(p)), id=p) for p in chosen[:5000]])
+        options.add_options(
+            [
+                Option(Text(f"{safe(p)}: {safe(why)}", style="dim"), disabled=True)
+                for p, why in self.skipped
+                if needle in p.lower()
+            ][:5000]
+        )
         if chosen:
             options.highlighted = 0
 

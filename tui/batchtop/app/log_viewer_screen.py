@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Log, Static
 
 from batchtop.app.liveness import View
-from batchtop.textsafe import safe
+from batchtop.textsafe import safe, safe_lines
 
 SHOW_BYTES = 4 * 1024 * 1024
 """A huge file (a 150 MB CSV) shows its last 4 MB; the viewer is for reading, not for grep."""
@@ -218,12 +218,9 @@ class LogViewerScreen(Screen[None]):
         self.consumed = 0
 
     def _add(self, text: str) -> None:
-        """New text (per line made safe, so a secret or an escape is judged whole)."""
-        parts = text.split("\n")
+        """New text (made safe as a whole, then per line: a secret or an escape is judged whole)."""
         closed = text.endswith("\n")
-        if closed:
-            parts.pop()
-        new = [safe(line) for line in parts]
+        new = safe_lines(text[:-1] if closed else text)
         continued = self._open_last and bool(new)
         if continued:
             self.lines[-1] += new.pop(0)

@@ -199,14 +199,22 @@ class NodeDetailScreen(Screen[None]):
         self.query_one(NodesPane).show(one)
         self.query_one(ResourcesPane).show(one)
         self._show_usage(row.view)
-        paths = [f.path for f in view.snapshot.files]
+        skipped = dict(view.snapshot.skipped)  # unreadable: listed with why, not openable
+        paths = [f.path for f in view.snapshot.files] + list(skipped)
         files = node_files(paths, self.node, self.process)
         if files != self.files:
             self.files = files
             options = self.query_one(OptionList)
             keep = options.highlighted
             options.clear_options()
-            options.add_options([Option(Text(safe(p)), id=p) for p in files])
+            options.add_options(
+                [
+                    Option(Text(f"{safe(p)}: {safe(skipped[p])}", style="dim"), p, disabled=True)
+                    if p in skipped
+                    else Option(Text(safe(p)), id=p)
+                    for p in files
+                ]
+            )
             if files:
                 options.highlighted = min(keep or 0, len(files) - 1)
             options.border_title = f"Log files of this node ({len(files)}) · enter to open"

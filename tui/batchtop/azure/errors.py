@@ -31,7 +31,7 @@ class AzureError(Exception):
         self, step: str, message: str, hint: str | None = None, exit_code: int = EXIT_AZURE
     ) -> None:
         self.step = step
-        self.message = redact(" ".join(message.split()))
+        self.message = " ".join(redact(message).split())  # multi-line forms (PEM, YAML) first
         self.hint = redact(hint) if hint else None
         self.exit_code = exit_code
         super().__init__(str(self))

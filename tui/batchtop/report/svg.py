@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
+
+from batchtop.textsafe import safe
 
 WIDTH = 880
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 28
@@ -24,6 +26,17 @@ LINE_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
+
+
+def escape(text: str) -> str:
+    """Text for SVG: made safe (redacted, control characters shown as symbols) and XML-escaped.
+    Node and file names come from folder names, which may hold ESC or BEL (code review 3, R10);
+    XML 1.0 forbids most C0 controls anyway."""
+    return saxutils.escape(safe(text))
+
+
+def quoteattr(text: str) -> str:
+    return saxutils.quoteattr(safe(text))
 
 
 def _clock(t: float, span: float) -> str:

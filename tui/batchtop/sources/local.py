@@ -1,10 +1,11 @@
 """Local log tree: find the job root, read every file's new bytes, follow changes with watchfiles.
 
-Only bytes move here; parsing is the Ingestor's job. Per file we keep the offset read so far and
-the file's identity (device, inode): a file that shrank was truncated, a new inode means it was
-replaced (rotation, re-download), and both are read again from the start, which the model
-tolerates (attempts are de-duplicated). Special files (FIFOs, sockets, devices), symlink loops
-and unreadable folders are skipped with a note, never fatal.
+Only bytes move here; parsing is the Ingestor's job. Per file we keep the offset read so far,
+the file's identity (device, inode) and its last bytes read: a file that shrank was truncated,
+a new inode means it was replaced (rotation, re-download), and last bytes that changed mean it
+was rewritten in place (`cat new > f` keeps the inode, R9); all are read again from the start,
+which the model tolerates (attempts are de-duplicated). Special files (FIFOs, sockets, devices),
+symlink loops and unreadable folders are skipped with a note, never fatal.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from batchtop.ingest import Ingestor
 from batchtop.parsers.registry import classify, read_order
 
+OVERLAP = 32
+"""Bytes before the offset compared before reading on, as the Azure source does."""
 READ_CHUNK = 1024 * 1024
 """Bytes fed per call: the model lock is held for one chunk, so a UI waits at most that long."""
 ROOT_MARKERS = ("logs", "azureml-logs", "user_logs")
@@ -102,6 +105,8 @@ def check_job_tree(path: Path, paths: list[str]) -> None:
 class _Tail:
     offset: int = 0
     identity: tuple[int, int] | None = None
+    last: bytes = b""
+    """The last bytes read (up to OVERLAP), which must still sit just before `offset`."""
 
 
 @dataclass
@@ -113,7 +118,8 @@ class LocalTree:
     prefix: str = ""
     tails: dict[str, _Tail] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-    """Files or folders we could not read, and why (shown in the file list)."""
+    """Files or folders we could not read, and why; handed to the Ingestor (`skip`), whose
+    snapshots carry them to the file list, `--once` and `--json`."""
     bytes_read: int = 0
     grew_at: dict[str, float] = field(default_factory=dict)
     """Monotonic time each file last grew, until its open records are flushed when quiet."""
@@ -122,6 +128,15 @@ class LocalTree:
     def open(cls, path: Path, ingestor: Ingestor) -> LocalTree:
         folder, prefix = find_root(path)
         return cls(folder=folder, ingestor=ingestor, prefix=prefix)
+
+    def _note(self, rel: str, why: str | None) -> None:
+        """Say why `rel` cannot be read, or (None) that it can again."""
+        if why is None:
+            if self.notes.pop(rel, None) is not None:
+                self.ingestor.skip(rel, None)
+        elif self.notes.get(rel) != why:
+            self.notes[rel] = why
+            self.ingestor.skip(rel, why)
 
     def rel(self, full: Path | str) -> str:
         full = os.fspath(full)
@@ -141,23 +156,25 @@ class LocalTree:
         try:
             entries = list(os.scandir(top))
         except OSError as exc:
-            self.notes[self.rel(top)] = f"cannot list folder: {exc.strerror or exc}"
+            self._note(self.rel(top), f"cannot list folder: {exc.strerror or exc}")
             return
+        if self.notes:
+            self._note(self.rel(top), None)  # listable (again)
         for entry in entries:
             try:
                 if entry.is_symlink():
                     target = entry.stat()  # follows; raises on a loop or dangling link
                     if stat.S_ISDIR(target.st_mode):
-                        self.notes[self.rel(entry.path)] = "symlinked folder not followed"
+                        self._note(self.rel(entry.path), "symlinked folder not followed")
                         continue
                 if entry.is_dir(follow_symlinks=False):
                     yield from self._walk(entry.path)
                 elif entry.is_file():
                     yield entry.path
                 else:
-                    self.notes[self.rel(entry.path)] = "not a regular file (skipped)"
+                    self._note(self.rel(entry.path), "not a regular file (skipped)")
             except OSError as exc:
-                self.notes[self.rel(entry.path)] = f"unreadable: {exc.strerror or exc}"
+                self._note(self.rel(entry.path), f"unreadable: {exc.strerror or exc}")
 
     def through_symlink(self, path: str) -> bool:
         """Whether `path` lies behind a symlinked folder inside the tree. Such folders are not
@@ -194,15 +211,18 @@ class LocalTree:
         try:
             st = os.stat(full)
         except FileNotFoundError:
+            self._note(rel, None)
             if tail is not None:
                 del self.tails[rel]
                 self.ingestor.forget(rel)
             return 0
         except OSError as exc:
-            self.notes[rel] = f"unreadable: {exc.strerror or exc}"
+            self._note(rel, f"unreadable: {exc.strerror or exc}")
             return 0
+        if stat.S_ISDIR(st.st_mode):
+            return 0  # a folder the watcher reported (new, or its entries changed): not a file
         if not stat.S_ISREG(st.st_mode):
-            self.notes[rel] = "not a regular file (skipped)"
+            self._note(rel, "not a regular file (skipped)")
             return 0
         identity = (st.st_dev, st.st_ino)
         if tail is None:
@@ -211,7 +231,7 @@ class LocalTree:
                 self.ingestor.notice(rel)  # an empty per-node file still names its node
         elif tail.identity != identity or st.st_size < tail.offset:
             self.ingestor.reset(rel)
-            tail.offset, tail.identity = 0, identity
+            tail.offset, tail.identity, tail.last = 0, identity, b""
         if st.st_size <= tail.offset:
             return 0
         return self._read_from(rel, full, tail, on_progress)
@@ -222,20 +242,27 @@ class LocalTree:
         got = 0
         try:
             with open(full, "rb") as handle:
+                if tail.last:
+                    handle.seek(tail.offset - len(tail.last))
+                    if handle.read(len(tail.last)) != tail.last:
+                        # rewritten in place, same inode, now longer: not an append
+                        self.ingestor.reset(rel)
+                        tail.offset, tail.last = 0, b""
                 handle.seek(tail.offset)
                 while True:
                     data = handle.read(READ_CHUNK)
                     if not data:
                         break
                     tail.offset += len(data)
+                    tail.last = (tail.last + data[-OVERLAP:])[-OVERLAP:]
                     got += len(data)
                     self.ingestor.feed(rel, data)
                     if on_progress is not None:
                         on_progress()
         except OSError as exc:
-            self.notes[rel] = f"unreadable: {exc.strerror or exc}"
+            self._note(rel, f"unreadable: {exc.strerror or exc}")
         if got:
-            self.notes.pop(rel, None)
+            self._note(rel, None)
             self.grew_at[rel] = time.monotonic()
         self.bytes_read += got
         return got
