@@ -361,7 +361,11 @@ def killed(nodes: tuple[NodeRow, ...]) -> tuple[Killed, ...]:
 
 def states_of(snapshot: Snapshot) -> dict[str, tuple[str, dict[str, str]]]:
     """Node name -> (node state, {process name: process state}), for --once / --json."""
-    nodes, _ = judge(snapshot)
+    return states_of_rows(judge(snapshot)[0])
+
+
+def states_of_rows(nodes: tuple[NodeRow, ...]) -> dict[str, tuple[str, dict[str, str]]]:
+    """`states_of` for rows already judged."""
     return {
         row.view.name: (row.state, {p.view.name: p.state for p in row.processes}) for row in nodes
     }
