@@ -7,10 +7,11 @@ record's stamp outside the job's span is not believed (shown as unknown).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
-from batchtop.cli import read_tree_once
+from batchtop.cli import main, read_tree_once
 from batchtop.liveness import states_of
 from batchtop.summary import summary_dict
 from batchtop.timeparse import parse_stamp
@@ -55,9 +56,9 @@ def test_the_review_probe_a_2031_row_changes_nothing(tmp_path):
     assert before["data_time"] == "2023-05-16T22:01:49Z"  # fixtures/README.md: the newest line
 
 
-def test_a_user_record_inside_the_jobs_span_keeps_its_time():
-    """Python logging's own time before a traceback is a real time when it falls inside the
-    runtime's span: the error group is dated by it (but it still moves no clock)."""
+def test_a_user_record_is_counted_but_not_dated_by_its_printed_stamp():
+    """Even a stamp inside the runtime's span (Python logging's own time, 22:05) dates
+    nothing: whether a printed date is a time cannot be told from its shape."""
     ing = ingest_files(
         {
             "logs/sys/node/0/process000.txt": (
@@ -74,9 +75,19 @@ def test_a_user_record_inside_the_jobs_span_keeps_its_time():
     )
     snap = ing.snapshot()
     (error,) = snap.errors
-    assert error.last_seen == parse_stamp("2023-05-16 22:05:00")
+    assert (error.count, error.first_seen, error.last_seen) == (1, None, None)
     assert snap.data_time == parse_stamp("2023-05-16 22:10:00")  # not the 22:12 print
     assert snap.nodes[0].processes[0].last_seen == parse_stamp("2023-05-16 22:10:00")
+
+
+def test_a_replay_is_not_stretched_to_2031(capsys):
+    """R1: the replay's slices once grew to 12 days (resolution 1,048,576 s) and `+5m` showed
+    the final counts. fixtures/v2-user-dated-output: 60 processed at 22:05:20 (NOTES.md)."""
+    main(["--dir", str(FIXTURES / "v2-user-dated-output"), "--at", "+5m30s", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    # 620 s of job in at most 240 slices: power-of-two widths, 4 s (2031 needed 2**21 s)
+    assert data["replay"]["resolution_seconds"] == 4.0
+    assert data["mini_batches"]["processed"] == 60
 
 
 def test_only_the_drivers_bracketed_stamps_date_its_banners():

@@ -27,11 +27,10 @@ the driver log; see parsers/freetext.py) never move any of them, whatever their 
 a script may print `2031-01-01 00:00:00 forecast row` or a 1999 history row, and Python
 logging's own times are indistinguishable from such data by their shape. So user output is
 not a sign of life either: a process's life is read from its runtime log, whose rhythm
-already allows for a long run() (liveness.py). A user record keeps its stamp only to date its
-error group, and only when the stamp falls inside the job's span as the runtime files tell it
-(`CLOCK_SLACK` either side); a stamp outside that span is shown as unknown (None), never
-believed. It is judged when the snapshot is taken, so the order the files were read in does
-not matter.
+already allows for a long run() (liveness.py). An error record found in user output is
+counted, but untimed, like the unstamped tracebacks of v2 stdout: its printed date is not
+believed, inside or outside the job's span (telling them apart would depend on which files
+had been read yet, and a replay would put a 2031 error in a 2031 slice).
 """
 
 from __future__ import annotations
@@ -71,9 +70,6 @@ MAX_EXIT_MARKS = 64
 MAX_VERDICTS = 64
 MIN_VERDICT_TAIL = 20
 """A record head shorter than this must equal a verdict to be taken for it."""
-CLOCK_SLACK = 120.0
-"""Seconds a user-output stamp may lie outside the runtime's span and still date an error:
-the same allowance liveness gives a clock that is a little off (liveness.CLOCK_SKEW)."""
 
 
 @dataclass(slots=True)
@@ -386,14 +382,14 @@ class JobState:
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:
-        clock = None if e.user else e.at  # a user record's stamp dates its group only
+        at = None if e.user else e.at  # a date the script printed is no time (module doc)
         if self._is_verdict(e.text):
-            self._seen(clock)  # the parsers emit the verdict before its record: never a group
+            self._seen(at)  # the parsers emit the verdict before its record: never a group
             return
-        self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier, e.mini_batch)
+        self.errors.add(e.text, at, e.path, e.node, e.process, e.tier, e.mini_batch)
         if e.node:
-            self._touch(e.node, e.process if e.alive else None, clock)
-        self._seen(clock)
+            self._touch(e.node, e.process if e.alive else None, at)
+        self._seen(at)
 
     def _on_resource(self, e: ev.ResourceSample) -> None:
         node = self.nodes.get(e.node)
@@ -617,28 +613,17 @@ class JobState:
             )
         return views, notes
 
-    def _believed(self, at: float | None) -> float | None:
-        """`at` if it lies within the job's span by the runtime's clock (give or take
-        CLOCK_SLACK), else None: a stamp from user output outside it is data, not a time."""
-        start, now = self.started_at, self.data_time
-        if at is None or start is None or now is None:
-            return None
-        return at if start - CLOCK_SLACK <= at <= now + CLOCK_SLACK else None
-
     def _error_views(self) -> list[ErrorView]:
-        believed = self._believed
         groups = sorted(
-            self.errors.groups.values(),
-            key=lambda g: (believed(g.last_seen) or 0.0, g.count),
-            reverse=True,
+            self.errors.groups.values(), key=lambda g: (g.last_seen or 0.0, g.count), reverse=True
         )
         return [
             ErrorView(
                 signature=g.signature,
                 message=g.message,
                 count=g.count,
-                first_seen=believed(g.first_seen),
-                last_seen=believed(g.last_seen),
+                first_seen=g.first_seen,
+                last_seen=g.last_seen,
                 where=tuple(k for k, _ in sorted(g.places.items(), key=lambda kv: -kv[1])),
                 files=tuple(g.files),
                 traceback=g.last_text,
