@@ -127,3 +127,28 @@ def test_a_node_that_died_before_the_end_is_dead_in_the_post_mortem():
     assert {states[n][0] for n in ("10.0.0.4", "10.0.0.5", "10.0.0.6")} == {ENDED}
     data = summary_dict(snap)  # --json follows liveness.judge
     assert {n["name"]: n["state"] for n in data["nodes"]}["10.0.0.7"] == DEAD
+
+
+def test_a_node_whose_worker_wrote_a_normal_end_is_ended_not_dead():
+    """`process000 exits with returncode 0.` (D1's template with a 0 code) at 09:18:00, its
+    last line: the node finished its work 12 minutes ago; it did not die. The same tree
+    without that line: dead (the test above)."""
+    files = _chatty_tree(12, False)
+    files["logs/sys/node/10.0.0.13/_main.txt"] = (
+        f"{T0}18:00,500|INFO|254|140325028292352|process000 exits with returncode 0.\n"
+    )
+    rows, _ = judge(ingest_files(files).snapshot())
+    states = {r.view.name: (r.state, r.processes[0].state) for r in rows}
+    assert states.pop("10.0.0.13") == (ENDED, ENDED)
+    assert {s for s, _ in states.values()} == {IDLE}
+
+
+def test_a_worker_that_speaks_after_its_normal_end_is_judged_again():
+    """A process whose own log goes on after `returncode 0` (a new process of the same name)
+    is not ended: here it then falls silent like the others' dead peer."""
+    files = _chatty_tree(12, False)
+    files["logs/sys/node/10.0.0.13/_main.txt"] = (
+        f"{T0}10:00,000|INFO|254|140325028292352|process000 exits with returncode 0.\n"
+    )
+    rows, _ = judge(ingest_files(files).snapshot())
+    assert {r.view.name: r.state for r in rows}["10.0.0.13"] == DEAD

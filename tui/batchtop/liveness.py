@@ -28,7 +28,9 @@ logs say nothing the parsers know still says *when* each node last spoke).
 Dead stays dead (U4): a node that fell silent while its peers kept going is judged against
 their newest sign of life, with the same thresholds whether or not the job has finished. So a
 node that died ten minutes before the end is dead in the post-mortem too (screen, --json and
-report alike); only processes of nodes that kept talking to the end become `ended`.
+report alike); only processes of nodes that kept talking to the end become `ended`, and
+those that wrote a normal end (`process000 exits with returncode 0.`, `_main.txt`), which are
+`ended` from then on, finished or not.
 
 A process killed by a signal (`_main.txt`: `process001 exits with returncode -9.`) and not
 heard from again is `dead` on a fact, not a guess; `killed()` lists them for the header and
@@ -233,16 +235,21 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
         else None
         for n in snapshot.nodes
     }
-    peer_stale = peer_limit(judged)
+    # the peer rule compares nodes by their workers' own logs: a node known only from perf
+    # rows (every 10 minutes by default) has another cadence and is judged by the rhythm only
+    talkers = {n.name for n in snapshot.nodes if any(p.judged_by_silence for p in n.processes)}
+    peer_stale = peer_limit({name: s for name, s in judged.items() if name in talkers})
     alive_nodes = {name for name, s in judged.items() if s is not None and s <= stale_after}
     staged: list[tuple[NodeView, bool, list[tuple[ProcessView, str, float | None]]]] = []
     for node in snapshot.nodes:
-        n_silence = judged[node.name]
+        # a node whose every worker wrote a normal end finished its work: silent, not dead
+        n_silence = None if _all_ended(node) else judged[node.name]
+        peer = peer_stale if node.name in talkers else None
         node_dead = n_silence is not None and (
             (n_silence > stale_after and bool(alive_nodes - {node.name}))
-            or (peer_stale is not None and n_silence > DEAD_FACTOR * peer_stale)
+            or (peer is not None and n_silence > DEAD_FACTOR * peer)
         )
-        node_quiet = peer_stale is not None and n_silence is not None and n_silence > peer_stale
+        node_quiet = peer is not None and n_silence is not None and n_silence > peer
         # a lone process of a living node: dead only while other nodes are not all silent
         others_alive = any(
             s is not None and s <= stale_after for k, s in node_silence.items() if k != node.name
@@ -292,8 +299,7 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
             n_state = ENDED
         else:
             silent = node_silence[node.name]
-            quiet = peer_stale is not None and (judged[node.name] or 0.0) > peer_stale
-            n_state = STALE if quiet or (silent is not None and silent > stale_after) else IDLE
+            n_state = STALE if silent is not None and silent > stale_after else IDLE
         rows.append(
             NodeRow(
                 view=node,
@@ -308,6 +314,10 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
             )
         )
     return tuple(rows), stale_after
+
+
+def _all_ended(node: NodeView) -> bool:
+    return bool(node.processes) and all(p.ended_normally for p in node.processes)
 
 
 def peer_limit(silences: dict[str, float | None]) -> float | None:
@@ -379,6 +389,8 @@ def _process_state(
     node_dead: bool,
     finished: bool,
 ) -> str:
+    if proc.ended_normally:
+        return ENDED  # `exits with returncode 0`: its work is done, whatever its node does
     if node_dead:
         return DEAD
     if proc.after_exit == "dead":

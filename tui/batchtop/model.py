@@ -87,6 +87,8 @@ class ProcessState:
     exits_untimed: int = 0
     exit_code: int | None = None
     exit_at: float | None = None
+    ended_at: float | None = None
+    """Newest normal end (`exits with returncode 0`, _main.txt): it finished, not died."""
 
     @property
     def exits(self) -> int:
@@ -480,10 +482,12 @@ class JobState:
         from its own later activity); the error record it also gives is counted apart."""
         self._touch(e.node, None, e.at)
         self._seen(e.at)
-        if e.returncode == 0:
-            return
         proc = self._process(e.node, e.process)
         if proc is None:
+            return
+        if e.returncode == 0:
+            if e.at is not None and (proc.ended_at is None or e.at > proc.ended_at):
+                proc.ended_at = e.at
             return
         if e.at is None:
             proc.exits_untimed += 1
@@ -682,6 +686,7 @@ def _process_view(
         exit_at=p.exit_at,
         after_exit=p.after_exit(),
         own_seen=p.last_own,
+        ended_at=p.ended_at,
     )
 
 
@@ -713,6 +718,8 @@ def _merged(group: list[NodeState]) -> NodeState:
             q.exits_untimed += p.exits_untimed
             if p.exit_at is not None and (q.exit_at is None or p.exit_at > q.exit_at):
                 q.exit_at, q.exit_code = p.exit_at, p.exit_code
+            if p.ended_at is not None and (q.ended_at is None or p.ended_at > q.ended_at):
+                q.ended_at = p.ended_at
         out.usage.update(node.usage)
         out.disks.update(node.disks)
         if node.ps is not None and (out.ps is None or (node.ps.at or 0.0) > (out.ps.at or 0.0)):
