@@ -95,6 +95,10 @@ class Activity:
     node: str
     process: str | None
     at: float
+    user: bool = False
+    """Dated by a line of the user's own output (stdout/stderr, entry script log): the date may
+    be data the script printed (a time series row, a forecast for 2031), not the time it was
+    written. The model never lets such a stamp set the job's clock (model.py, "One clock")."""
 
 
 @dataclass(slots=True)
@@ -116,6 +120,9 @@ class ErrorRecord:
     alive: bool = True
     """Whether the record is a sign of life of its process. A kill that the node reports about
     a worker (`_main.txt`) is not: the worker did not write it."""
+    user: bool = False
+    """Found in the user's own output, its time (if any) taken from a line the script printed:
+    never the job's clock (see Activity.user)."""
 
 
 @dataclass(slots=True)

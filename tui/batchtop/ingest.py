@@ -69,6 +69,9 @@ class _Followed:
     reader: LineReader
     parser: Parser | None
     stats: FileStats
+    untimed: int = 0
+    """Error records without a time this reading of the file has given: the next one's
+    ordinal, which (with the path and text) recognises it when the file is read again (R8)."""
 
 
 class Ingestor:
@@ -116,7 +119,7 @@ class Ingestor:
         with self.lock:
             old = self._files.pop(path, None)
             if old is not None and old.parser is not None:
-                self._apply(path, old.parser.flush())
+                self._apply(path, old, old.parser.flush())
 
     def forget(self, path: str) -> None:
         """`path` was deleted: close its open records; what it reported stays counted."""
@@ -137,7 +140,7 @@ class Ingestor:
                 if final:
                     self._parse(p, followed, followed.reader.finish())
                 if followed.parser is not None:
-                    self._apply(p, followed.parser.flush())
+                    self._apply(p, followed, followed.parser.flush())
 
     def has_open_records(self, path: str) -> bool:
         followed = self._files.get(path)
@@ -193,9 +196,9 @@ class Ingestor:
         stats.lines_cut = followed.reader.lines_cut
         if followed.parser is None:
             return
-        self._apply(path, followed.parser.feed(block))
+        self._apply(path, followed, followed.parser.feed(block))
 
-    def _apply(self, path: str, events: list[ev.Event]) -> None:
+    def _apply(self, path: str, followed: _Followed, events: list[ev.Event]) -> None:
         if not events:
             return
         tier = ERROR_TIERS.get(self.kind_of(path), 5)
@@ -204,11 +207,15 @@ class Ingestor:
         for event in events:
             if type(event) is ev.ErrorRecord:
                 event.tier = tier
-                if event.at is None:
-                    continue
                 # the same occurrence read again (a file truncated and rewritten, replaced,
-                # rotated to a new name, a folder deleted and recreated) is not a new one
-                key = hash((tier, event.at, event.node, event.process, event.text))
+                # rotated to a new name, a folder deleted and recreated) is not a new one.
+                # Without a time (v2 user stdout/stderr carry no stamps) it is known by its
+                # place in its file instead: the n-th untimed record of this path (R8)
+                if event.at is None:
+                    key = hash((tier, path, followed.untimed, event.text))
+                    followed.untimed += 1
+                else:
+                    key = hash((tier, event.at, event.node, event.process, event.text))
                 if key in seen:
                     event.tier = -1
                     repeated += 1

@@ -13,6 +13,29 @@ data is live), and whether the tree was already old when it was opened ("opened 
 
 Thresholds are relative to the job's rhythm (seconds per mini-batch), because a job whose
 mini-batches take 10 minutes each is not stale after one silent minute, and one taking 2 s is.
+The rhythm comes from the best evidence there is (issue 16, U1), never from one sample:
+- the median time per mini-batch of the processes that finished some, when at least
+  `MIN_PACED` processes did (one failed attempt alone once made "stale" mean 2 h 36 min);
+- else the job's own count over its elapsed time, spread over the processes that log:
+  `elapsed x processes / processed` seconds per mini-batch per process (the overview's
+  "2,602 processed in 40 min" by 48 processes is 44 s each);
+- else nothing is known and the patience is `UNKNOWN_RHYTHM`.
+Beside the rhythm, the peers' own signs of life: when at least `MIN_PEERS` other nodes are
+talking, a node silent for `PEER_FACTOR` times the upper quartile of their silences is stale,
+and `DEAD_FACTOR` times that is dead, whatever the wording of the lines (a tree whose worker
+logs say nothing the parsers know still says *when* each node last spoke).
+
+Dead stays dead (U4): a node that fell silent while its peers kept going is judged against
+their newest sign of life, with the same thresholds whether or not the job has finished. So a
+node that died ten minutes before the end is dead in the post-mortem too (screen, --json and
+report alike); only processes of nodes that kept talking to the end become `ended`, and
+those that wrote a normal end (`process000 exits with returncode 0.`, `_main.txt`), which are
+`ended` from then on, finished or not.
+
+A process killed by a signal (`_main.txt`: `process001 exits with returncode -9.`) and not
+heard from again is `dead` on a fact, not a guess; `killed()` lists them for the header and
+titles (`✖ 2/process001 killed (-9)`).
+
 Everything here is pure, clock-injected and free of Textual, so --once/--json, tests and the TUI
 derive the same states.
 """
@@ -35,6 +58,15 @@ STALE_FACTOR = 4.0
 DEAD_FACTOR = 5.0
 """A lone process is dead after this many stale periods while other nodes still work (a whole
 node: see `judge`; with everything silent nothing is called dead, only stale)."""
+MIN_PACED = 3
+"""Processes with finished mini-batches needed before their median pace is the job's rhythm."""
+UNKNOWN_RHYTHM = STALE_FLOOR * 4
+"""Patience while no rhythm is known (nothing finished, no count over time)."""
+MIN_PEERS = 3
+"""Other nodes that must be talking before a node is judged against them."""
+PEER_FACTOR = 10.0
+"""A node is stale after this many times the upper-quartile silence of its talking peers (their
+own rhythm: a node with 4 workers on 44 s mini-batches speaks every ~11 s)."""
 STRAGGLER_RATIO = 0.5
 """A process finishing mini-batches at less than this fraction of the median pace."""
 OPENED_LATER_AFTER = 30 * 60.0
@@ -69,6 +101,9 @@ class NodeRow:
     busy: int
     """Processes working on a mini-batch right now."""
     stragglers: int
+    killed: tuple[str, ...] = ()
+    """Its processes killed by a signal and not heard from again (`is_killed`): the node
+    sorts first (U9)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +207,9 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
     A process is stale when its last sign of life lags the job's newest data by more than the
     threshold. A node whose every sign of life (perf rows too) lags the newest sign of life of
     its peers by more than the threshold is dead, and so are its processes: it stays dead when
-    the others later go quiet too (they turn stale). A finished job's processes are ended; a
-    node that stopped long before its peers' last work is still dead.
+    the others later go quiet too (they turn stale), and when the job ends (U4). A node far
+    quieter than its talking peers is stale, or dead past `DEAD_FACTOR` times that (see the
+    module docstring). A finished job's other processes are ended.
     """
     now = snapshot.data_time
     finished = snapshot.work_ended  # NotResponding: the nodes are still judged (status.STUCK)
@@ -187,9 +223,9 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
     node_silence = {n.name: lag(n.last_seen, now) for n in snapshot.nodes}
     # a node is dead when it fell silent while a peer kept going: judged against the newest
     # sign of life of any node, so when every node then goes quiet (the source, or the whole
-    # job, stopped) the one that died first stays dead and the rest turn stale (D2). A finished
-    # job's last stamps (concatenating outputs, the driver's end) may come long after the
-    # workers' last work; its nodes get the longer dead threshold.
+    # job, stopped) the one that died first stays dead and the rest turn stale (D2). Stamps
+    # that come after the workers' last work (the driver's end, concatenated outputs) belong
+    # to no node, so a finished job is judged the same way as a running one (U4).
     peers = [n.last_seen for n in snapshot.nodes if n.last_seen is not None]
     peer_now = max(peers) if peers else None
     # a node whose processes are all known only from error records is not judged by silence
@@ -199,14 +235,21 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
         else None
         for n in snapshot.nodes
     }
-    node_limit = dead_after if finished else stale_after
-    alive_nodes = {name for name, s in judged.items() if s is not None and s <= node_limit}
+    # the peer rule compares nodes by their workers' own logs: a node known only from perf
+    # rows (every 10 minutes by default) has another cadence and is judged by the rhythm only
+    talkers = {n.name for n in snapshot.nodes if any(p.judged_by_silence for p in n.processes)}
+    peer_stale = peer_limit({name: s for name, s in judged.items() if name in talkers})
+    alive_nodes = {name for name, s in judged.items() if s is not None and s <= stale_after}
     staged: list[tuple[NodeView, bool, list[tuple[ProcessView, str, float | None]]]] = []
     for node in snapshot.nodes:
-        n_silence = judged[node.name]
-        node_dead = (
-            n_silence is not None and n_silence > node_limit and bool(alive_nodes - {node.name})
+        # a node whose every worker wrote a normal end finished its work: silent, not dead
+        n_silence = None if _all_ended(node) else judged[node.name]
+        peer = peer_stale if node.name in talkers else None
+        node_dead = n_silence is not None and (
+            (n_silence > stale_after and bool(alive_nodes - {node.name}))
+            or (peer is not None and n_silence > DEAD_FACTOR * peer)
         )
+        node_quiet = peer is not None and n_silence is not None and n_silence > peer
         # a lone process of a living node: dead only while other nodes are not all silent
         others_alive = any(
             s is not None and s <= stale_after for k, s in node_silence.items() if k != node.name
@@ -218,6 +261,8 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
             state = _process_state(
                 proc, p_silence, stale_after, lone_dead_after, node_dead, finished
             )
+            if node_quiet and state in (WORKING, IDLE):
+                state = STALE  # its node is far quieter than its peers: so is each process
             procs.append((proc, state, p_silence))
         staged.append((node, node_dead, procs))
     # stragglers, judged against the pace of the living only
@@ -265,14 +310,72 @@ def judge(snapshot: Snapshot) -> tuple[tuple[NodeRow, ...], float]:
                 failed=sum(p.failed for p in node.processes),
                 busy=sum(1 for p in prow if p.state == WORKING),
                 stragglers=sum(1 for p in prow if p.straggler),
+                killed=tuple(p.name for p in node.processes if is_killed(p)),
             )
         )
     return tuple(rows), stale_after
 
 
+def _all_ended(node: NodeView) -> bool:
+    return bool(node.processes) and all(p.ended_normally for p in node.processes)
+
+
+def peer_limit(silences: dict[str, float | None]) -> float | None:
+    """Seconds of silence after which a node is far quieter than its peers: `PEER_FACTOR`
+    times the upper quartile of the nodes' silences (against the newest sign of life of any
+    node), at least `STALE_FLOOR`. None with fewer than `MIN_PEERS` + 1 judged nodes. The
+    quartile is taken over every node, the outlier included: with at least four nodes one
+    silent node moves it by one rank at most."""
+    known = sorted(s for s in silences.values() if s is not None)
+    if len(known) < MIN_PEERS + 1:
+        return None
+    upper = statistics.quantiles(known, n=4, method="inclusive")[2]
+    return max(STALE_FLOOR, PEER_FACTOR * upper)
+
+
+def is_killed(proc: ProcessView) -> bool:
+    """Killed by a signal (a negative return code: -9 is SIGKILL, the out-of-memory kill) and
+    not heard from again (`after_exit` dead)."""
+    return proc.after_exit == "dead" and proc.exit_code is not None and proc.exit_code < 0
+
+
+@dataclass(frozen=True, slots=True)
+class Killed:
+    """A worker the system killed and that never came back: trouble worth a header line."""
+
+    node: str
+    process: str
+    code: int
+    """The return code, e.g. -9."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.node}/{self.process}"
+
+    @property
+    def label(self) -> str:
+        """`2/process001 killed (-9)`: the header's words for it."""
+        return f"{self.key} killed ({self.code})"
+
+
+def killed(nodes: tuple[NodeRow, ...]) -> tuple[Killed, ...]:
+    """Every killed worker of the judged nodes, in the nodes' order: what the header names
+    (`✖ 2/process001 killed (-9)`) and the Nodes title counts (`Nodes 3 (1 killed)`)."""
+    return tuple(
+        Killed(row.view.name, p.view.name, p.view.exit_code)
+        for row in nodes
+        for p in row.processes
+        if is_killed(p.view) and p.view.exit_code is not None
+    )
+
+
 def states_of(snapshot: Snapshot) -> dict[str, tuple[str, dict[str, str]]]:
     """Node name -> (node state, {process name: process state}), for --once / --json."""
-    nodes, _ = judge(snapshot)
+    return states_of_rows(judge(snapshot)[0])
+
+
+def states_of_rows(nodes: tuple[NodeRow, ...]) -> dict[str, tuple[str, dict[str, str]]]:
+    """`states_of` for rows already judged."""
     return {
         row.view.name: (row.state, {p.view.name: p.state for p in row.processes}) for row in nodes
     }
@@ -286,6 +389,8 @@ def _process_state(
     node_dead: bool,
     finished: bool,
 ) -> str:
+    if proc.ended_normally:
+        return ENDED  # `exits with returncode 0`: its work is done, whatever its node does
     if node_dead:
         return DEAD
     if proc.after_exit == "dead":
@@ -321,7 +426,9 @@ def _paces(snapshot: Snapshot) -> dict[str, float]:
 
 
 def seconds_per_batch(snapshot: Snapshot) -> float | None:
-    """The job's rhythm: median time one process spends per mini-batch."""
+    """The job's rhythm: median time one process spends per mini-batch, from per-process
+    finishes when at least `MIN_PACED` processes have some; else the job's processed count
+    over its elapsed time, spread over the processes that log; None when neither is known."""
     spans = []
     for node in snapshot.nodes:
         for proc in node.processes:
@@ -329,12 +436,26 @@ def seconds_per_batch(snapshot: Snapshot) -> float | None:
                 span = proc.last_seen - proc.first_seen
                 if span > 0:
                     spans.append(span / proc.processed)
-    return statistics.median(spans) if spans else None
+    if len(spans) >= MIN_PACED:
+        return statistics.median(spans)
+    return overall_seconds_per_batch(snapshot)
+
+
+def overall_seconds_per_batch(snapshot: Snapshot) -> float | None:
+    """`elapsed x processes / processed`: each logging process's share of the job's count over
+    the job's elapsed time (the overview's `Processed 2602 of 4800` in 40 min by 48 processes
+    is 44 s a mini-batch). None before anything is processed or while no process logs."""
+    processed = snapshot.mini_batches.processed
+    elapsed = snapshot.elapsed_seconds
+    workers = sum(1 for n in snapshot.nodes for p in n.processes if p.judged_by_silence)
+    if processed <= 0 or not elapsed or workers == 0:
+        return None
+    return elapsed * workers / processed
 
 
 def stale_threshold(snapshot: Snapshot) -> float:
     """Seconds of silence after which a process (or the whole source) counts as stale."""
     per_batch = seconds_per_batch(snapshot)
     if per_batch is None:
-        return STALE_FLOOR * 4  # no rhythm known yet (nothing finished): be patient
+        return UNKNOWN_RHYTHM  # no rhythm known yet (nothing finished): be patient
     return max(STALE_FLOOR, STALE_FACTOR * per_batch)

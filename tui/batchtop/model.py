@@ -17,6 +17,20 @@ Reconciling sources that speak of the same numbers (the policy, in one place):
   is polled every 30 s; a job whose runtime wrote "exceeds error threshold" is not running).
 - elapsed runs from the service's start time (or the first log line), never from submission:
   the time spent queued is reported apart (`queued_seconds`).
+
+One clock (issue 16, R1): the job's time (`data_time`, "now" for liveness, rates and the
+replay), its start (`started_at`) and every node's and process's last sign of life come only
+from what the runtime and the service write: sys/worker logs, the overview, CSV reports,
+job_error/job_result, perf files, the driver's bracketed banners, the service's start time.
+Events marked `user` (stdout/stderr/entry-script logs, and tracebacks the script printed into
+the driver log; see parsers/freetext.py) never move any of them, whatever their stamps say:
+a script may print `2031-01-01 00:00:00 forecast row` or a 1999 history row, and Python
+logging's own times are indistinguishable from such data by their shape. So user output is
+not a sign of life either: a process's life is read from its runtime log, whose rhythm
+already allows for a long run() (liveness.py). An error record found in user output is
+counted, but untimed, like the unstamped tracebacks of v2 stdout: its printed date is not
+believed, inside or outside the job's span (telling them apart would depend on which files
+had been read yet, and a replay would put a 2031 error in a 2031 slice).
 """
 
 from __future__ import annotations
@@ -73,6 +87,8 @@ class ProcessState:
     exits_untimed: int = 0
     exit_code: int | None = None
     exit_at: float | None = None
+    ended_at: float | None = None
+    """Newest normal end (`exits with returncode 0`, _main.txt): it finished, not died."""
 
     @property
     def exits(self) -> int:
@@ -359,19 +375,23 @@ class JobState:
         self._seen(e.at)
 
     def _on_activity(self, e: ev.Activity) -> None:
+        if e.user:  # the process exists; its printed dates are not its time (module doc)
+            self.name_place(e.node, e.process)
+            return
         proc = self._touch(e.node, e.process, e.at)
         if proc is not None:
             _own(proc, e.at)
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:
+        at = None if e.user else e.at  # a date the script printed is no time (module doc)
         if self._is_verdict(e.text):
-            self._seen(e.at)  # the parsers emit the verdict before its record: never a group
+            self._seen(at)  # the parsers emit the verdict before its record: never a group
             return
-        self.errors.add(e.text, e.at, e.path, e.node, e.process, e.tier, e.mini_batch)
+        self.errors.add(e.text, at, e.path, e.node, e.process, e.tier, e.mini_batch)
         if e.node:
-            self._touch(e.node, e.process if e.alive else None, e.at)
-        self._seen(e.at)
+            self._touch(e.node, e.process if e.alive else None, at)
+        self._seen(at)
 
     def _on_resource(self, e: ev.ResourceSample) -> None:
         node = self.nodes.get(e.node)
@@ -462,10 +482,12 @@ class JobState:
         from its own later activity); the error record it also gives is counted apart."""
         self._touch(e.node, None, e.at)
         self._seen(e.at)
-        if e.returncode == 0:
-            return
         proc = self._process(e.node, e.process)
         if proc is None:
+            return
+        if e.returncode == 0:
+            if e.at is not None and (proc.ended_at is None or e.at > proc.ended_at):
+                proc.ended_at = e.at
             return
         if e.at is None:
             proc.exits_untimed += 1
@@ -664,6 +686,7 @@ def _process_view(
         exit_at=p.exit_at,
         after_exit=p.after_exit(),
         own_seen=p.last_own,
+        ended_at=p.ended_at,
     )
 
 
@@ -695,6 +718,8 @@ def _merged(group: list[NodeState]) -> NodeState:
             q.exits_untimed += p.exits_untimed
             if p.exit_at is not None and (q.exit_at is None or p.exit_at > q.exit_at):
                 q.exit_at, q.exit_code = p.exit_at, p.exit_code
+            if p.ended_at is not None and (q.ended_at is None or p.ended_at > q.ended_at):
+                q.ended_at = p.ended_at
         out.usage.update(node.usage)
         out.disks.update(node.disks)
         if node.ps is not None and (out.ps is None or (node.ps.at or 0.0) > (out.ps.at or 0.0)):

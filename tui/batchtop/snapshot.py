@@ -56,10 +56,23 @@ class ProcessView:
     """Newest sign of life from the process's own log (picks, activity). A process known only
     from error records (job_error.txt says nothing while work goes well) has none, and its
     silence tells nothing: liveness does not judge it by silence."""
+    ended_at: float | None = None
+    """Its latest normal end (`_main.txt`: `process000 exits with returncode 0.`), if any."""
 
     @property
     def key(self) -> str:
         return f"{self.node}/{self.name}"
+
+    @property
+    def ended_normally(self) -> bool:
+        """It wrote a normal end and nothing of its own (nor an abnormal end) after it: its
+        silence since is the end of its work, not death."""
+        end = self.ended_at
+        if end is None:
+            return False
+        return (self.own_seen is None or self.own_seen <= end) and (
+            self.exit_at is None or self.exit_at <= end
+        )
 
     @property
     def judged_by_silence(self) -> bool:

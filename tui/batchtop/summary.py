@@ -10,7 +10,7 @@ from typing import Any
 
 from batchtop.advice import advice_for_snapshot
 from batchtop.eta import estimate, format_band
-from batchtop.liveness import judge
+from batchtop.liveness import judge, killed, states_of_rows
 from batchtop.snapshot import NodeView, ProcessView, Snapshot
 from batchtop.status import ENDED_UNKNOWN, STOPPED, STUCK
 from batchtop.textsafe import safe
@@ -45,7 +45,7 @@ EXIT_OUTCOME_UNKNOWN = 6
 def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
     mb = snap.mini_batches
     rows, _ = judge(snap)
-    states = {r.view.name: (r.state, {p.view.name: p.state for p in r.processes}) for r in rows}
+    states = states_of_rows(rows)
     eta = estimate(snap, rows)  # knows dead and slow nodes; None: no per-process pace
     return {
         "job": safe(snap.job_name) if snap.job_name else None,
@@ -72,6 +72,8 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
         "data_time": format_stamp(snap.data_time),
         "elapsed_seconds": _round(snap.elapsed_seconds),
         "queued_seconds": _round(snap.queued_seconds),
+        # workers killed by a signal and never heard from again (liveness.killed, U9)
+        "killed": [safe(k.key) for k in killed(rows)],
         "nodes": [
             {
                 "name": safe(node.name),
@@ -235,6 +237,8 @@ def summary_text(data: dict[str, Any]) -> str:
         )
     )
     lines.append(f"newest   {data['data_time'] or '-'}")
+    if data.get("killed"):
+        lines.append(f"killed   {', '.join(data['killed'])} (killed by a signal, silent since)")
     if data["nodes"]:
         # per-process numbers count attempts, retries included: 2 failed tries of a mini-batch
         # that then succeeded are 2 here and 0 in the batches line above

@@ -332,11 +332,12 @@ class RecordingState(JobState):
 
     def _rec_activity(self, e: ev.Activity) -> None:
         self._inner[ev.Activity](e)
-        self._note_seen(self.timeline.bucket(e.at), e.node, e.process, e.at)
+        if not e.user:  # a date the script printed is no log time (model.py, "One clock")
+            self._note_seen(self.timeline.bucket(e.at), e.node, e.process, e.at)
 
     def _rec_error(self, e: ev.ErrorRecord) -> None:
         self._inner[ev.ErrorRecord](e)  # the error book records the occurrence itself
-        if e.at is not None and e.node:
+        if e.at is not None and e.node and not e.user:
             self._note_seen(self.timeline.bucket(e.at), e.node, e.process, e.at)
 
     def _rec_resource(self, e: ev.ResourceSample) -> None:

@@ -72,7 +72,10 @@ def failing_nodes(nodes: tuple[NodeRow, ...]) -> set[str]:
 
 
 def node_rank(node: NodeRow, failing: set[str]) -> int:
-    """0 = worst. A node's state already is its worst process's state."""
+    """0 = worst. A node's state already is its worst process's state; a node with a killed
+    worker sorts with the dead even while its other workers go on (U9)."""
+    if node.killed:
+        return RANK_DEAD
     if node.state == ENDED:
         return RANK_ENDED
     rank = _STATE_RANK.get(node.state, RANK_IDLE)

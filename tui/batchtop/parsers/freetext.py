@@ -4,6 +4,12 @@ Anything can be printed here, so the parser looks for only two things: Python tr
 error record each, from `Traceback (most recent call last):` to the exception line) and the
 newest timestamp (a sign of life). Blocks without `Traceback` cost one substring search.
 The driver log adds the runtime's start/end banners and its `SystemExit: <code>`.
+
+Whose clock (issue 16, R1): a date at the start of a line the user's script printed may be data
+(Python logging writes real times, but a time-series row or a forecast prints any date), so
+the events of user output (`user_log`: stdout, stderr, entry script logs) are marked `user` and
+never set the job's clock (model.py). In a driver log only the driver's own bracketed stamps
+(`[2024-01-16 01:56:57.441773] …`) date its banners; an unbracketed date there is a user line.
 """
 
 from __future__ import annotations
@@ -19,6 +25,12 @@ TRACEBACK = "Traceback (most recent call last):"
 _FRAME_LINE = re.compile(r"^(?:\s|During handling|The above exception|\s*$|\^|~)")
 _STAMP_ANYWHERE = re.compile(r"\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)")
 _LAST_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)", re.M)
+_DRIVER_STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)\]", re.M)
+"""The driver's own line shape (evidence.md N10, I9): bracketed, so a user's printed date
+in the same file is not taken for the driver's time."""
+USER_EVENT_KINDS = frozenset({"user_log", "driver_log"})
+"""File kinds whose activity and error records come from the user's script (a driver log is
+the driver's stdout, where the script prints too): marked `user` (see the module docstring)."""
 _EXIT_CODES = {
     42: "the batch job failed (runtime exit code 42)",
     82: "the job was stopped (runtime exit code 82)",
@@ -34,16 +46,31 @@ TAIL_SCAN = 4096
 
 
 class FreeTextParser(Parser):
+    _CLOCK_STAMP = _LAST_STAMP
+    """Which line-start stamps date the file's activity (and `_last_at`)."""
+
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
         self._in_frames = False
         self._last_at: float | None = None
+        self._user = kind.kind in USER_EVENT_KINDS
 
     def feed(self, block: str) -> list[ev.Event]:
         out: list[ev.Event] = []
         if self._open is not None or TRACEBACK in block:
             self._scan_tracebacks(block, out)
         self._activity(block, out)
+        return self._mark(out)
+
+    def flush(self) -> list[ev.Event]:
+        return self._mark(super().flush())
+
+    def _mark(self, out: list[ev.Event]) -> list[ev.Event]:
+        """Events of user output say so: their stamps are not the job's clock."""
+        if self._user:
+            for e in out:
+                if isinstance(e, ev.Activity | ev.ErrorRecord):
+                    e.user = True
         return out
 
     def _scan_tracebacks(self, block: str, out: list[ev.Event]) -> None:
@@ -96,7 +123,7 @@ class FreeTextParser(Parser):
 
     def _activity(self, block: str, out: list[ev.Event]) -> None:
         start = max(0, len(block) - TAIL_SCAN)
-        last = last_match(_LAST_STAMP, block, start)
+        last = last_match(self._CLOCK_STAMP, block, start)
         if last is None:
             return
         at = parse_stamp(last.group(1))
@@ -108,7 +135,12 @@ class FreeTextParser(Parser):
 
 
 class DriverLogParser(FreeTextParser):
-    """70_driver_log.txt / std_log_*.txt: banners, exit code, and tracebacks."""
+    """70_driver_log.txt / std_log_*.txt: banners, exit code, and tracebacks.
+
+    The driver's stdout also carries what the user's script prints: its tracebacks are marked
+    `user`, and only bracketed stamps date the banners."""
+
+    _CLOCK_STAMP = _DRIVER_STAMP
 
     def feed(self, block: str) -> list[ev.Event]:
         out = super().feed(block)
