@@ -10,7 +10,9 @@ Node and process names are kept as the logs spell them (`10.0.0.4` or `0`; `proc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -227,12 +229,67 @@ class Unparsed:
     sample: str
 
 
+@dataclass(slots=True)
+class AttemptColumns:
+    """Many finished attempts of one process, in file order, as columns (issue 19).
+
+    Means exactly what `len(self)` `Attempt` events in this order mean; the worker-log parser
+    sends one per block so that the model can apply a block's attempts in one call instead of
+    one Python call per line. The columns are numpy int64 arrays; -1 stands for "not said".
+    Most rows' times are needed by nobody (the CSV already counted the attempt), so they are
+    parsed on demand: `times(rows)`; `at_low`/`at_high` are the earliest and latest of them.
+    """
+
+    node: str | None
+    process: str | None
+    mini_batch: Any
+    attempt: Any
+    ok: Any
+    items_total: Any
+    items_succeeded: Any
+    items_failed: Any
+    times: Callable[[Sequence[int]], list[float | None]]
+    at_low: float | None
+    at_high: float | None
+    statuses: tuple[str, str] = ("RUN_DONE", "RUN_FAILED")
+
+    def __len__(self) -> int:
+        return len(self.mini_batch)
+
+    def rows(self, indices: Sequence[int]) -> list[Attempt]:
+        """The `Attempt` events of these rows (the per-row path and its tests)."""
+        ats = self.times(indices)
+        out = []
+        for i, at in zip(indices, ats, strict=True):
+            ok = bool(self.ok[i])
+            out.append(
+                Attempt(
+                    int(self.mini_batch[i]),
+                    ok,
+                    at,
+                    self.node,
+                    self.process,
+                    _known(self.attempt[i]),
+                    _known(self.items_total[i]),
+                    _known(self.items_succeeded[i]),
+                    _known(self.items_failed[i]),
+                    self.statuses[0] if ok else self.statuses[1],
+                )
+            )
+        return out
+
+
+def _known(value: Any) -> int | None:
+    return None if value < 0 else int(value)
+
+
 Event = (
     StatusHint
     | Verdict
     | Scheduled
     | Progress
     | Attempt
+    | AttemptColumns
     | Picked
     | Activity
     | ErrorRecord

@@ -29,7 +29,7 @@ from typing import Any
 from batchtop import events as ev
 from batchtop import status as statuses
 from batchtop.errorgroups import ErrorBook
-from batchtop.ledger import MiniBatchLedger
+from batchtop.ledger import AttemptOutcome, MiniBatchLedger
 from batchtop.nodenames import NodeNames
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
@@ -173,6 +173,7 @@ class JobState:
             ev.Scheduled: self._on_scheduled,
             ev.Progress: self._on_progress,
             ev.Attempt: self._on_attempt,
+            ev.AttemptColumns: self._on_attempt_columns,
             ev.Picked: self._on_picked,
             ev.Activity: self._on_activity,
             ev.ErrorRecord: self._on_error,
@@ -324,8 +325,11 @@ class JobState:
         proc = self._touch(e.node, e.process, e.at) if e.node else None
         if proc is not None and proc.current == e.mini_batch:
             proc.current = None  # finished, whichever file said so first
-        if not out.new_attempt:
-            return
+        if out.new_attempt:
+            self._count_new(e, out, proc)
+
+    def _count_new(self, e: ev.Attempt, out: AttemptOutcome, proc: ProcessState | None) -> None:
+        """What a new attempt adds to the counters (the ledger has recorded it already)."""
         if proc is not None:
             proc.processed += 1
             if not e.ok:
@@ -346,6 +350,49 @@ class JobState:
             self.ledger.remember_items(e.mini_batch, items)
         if out.newly_processed:
             self.rate.completed(e.at)
+
+    def _on_attempt_columns(self, c: ev.AttemptColumns) -> None:
+        """A block of one process's attempts at once (issue 19): the same state as its rows
+        applied one by one with `_on_attempt`, in order. The rows that cannot change each
+        other's outcome go through the ledger in bulk; the few others (failures, retries,
+        unnumbered) take the row path. A subclass that watches each attempt (the history's
+        RecordingState) gets the rows one by one."""
+        if not len(c):
+            return
+        one_by_one = self._handlers[ev.Attempt]
+        if not c.node or getattr(one_by_one, "__func__", None) is not JobState._on_attempt:
+            for e in c.rows(range(len(c))):
+                one_by_one(e)
+            return
+        self.names.report_many(c.mini_batch, c.node)
+        bulk = self.ledger.record_many(c.mini_batch, c.attempt, c.ok)
+        self._seen(c.at_low)
+        self._seen(c.at_high)
+        for i in range(len(c)):  # as each row would: usually only the first one hints
+            if self._status_authority > 1 or statuses.rank(self.status) >= statuses.RUNNING_RANK:
+                break
+            self._on_status(ev.StatusHint("Running", c.times([i])[0]))
+        proc = self._touch(c.node, c.process, c.at_low)
+        if c.at_high is not None:
+            self._touch(c.node, c.process, c.at_high)
+        if proc is not None and proc.current is not None and (c.mini_batch == proc.current).any():
+            proc.current = None
+        if proc is not None:
+            proc.processed += len(bulk.new)
+        if len(bulk.succeeded):
+            got = c.items_succeeded[bulk.succeeded]
+            got = got.copy()
+            unknown = got < 0
+            got[unknown] = c.items_total[bulk.succeeded][unknown]
+            if (got >= 0).any():
+                self.items_succeeded += int(got[got >= 0].sum())
+                self.items_known = True
+        if len(bulk.processed):
+            self.rate.completed_many(c.times(bulk.processed.tolist()))
+        for e in c.rows(bulk.rest):
+            out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
+            if out.new_attempt:
+                self._count_new(e, out, proc)
 
     def _failed_items_unknown(self, mini_batch: int) -> bool:
         ledger = self.ledger

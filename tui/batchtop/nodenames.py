@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from typing import Any
 
 _ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 MAX_REPORTERS = 20_000
@@ -50,22 +51,57 @@ class NodeNames:
         """`node` reported an attempt of `mini_batch` (called for every attempt report)."""
         if not 0 <= mini_batch < MAX_REPORTERS:
             return
-        index = self._index.get(node)
+        index = self._node_index(node)
         if index is None:
-            if len(self._names) >= 65_000:
-                return
-            index = self._index[node] = len(self._names) + 1
-            self._names.append(node)
+            return
+        self._grow(mini_batch)
         first = self._first
-        if mini_batch >= len(first):
-            grow = min(MAX_REPORTERS, 2 * mini_batch + 64) - len(first)
-            first.frombytes(bytes(first.itemsize * grow))
         known = first[mini_batch]
         if known == 0:
             first[mini_batch] = index
             return
-        if known == index:
+        if known != index:
+            self._vote(known, node, 1)
+
+    def report_many(self, mini_batches: Any, node: str) -> None:
+        """`report` for each of a block's mini-batches (a numpy array), at once (issue 19).
+        Within one call the node is the same, so only the votes need an order: each earlier
+        node's votes are added in the order of its first row, as row by row."""
+        import numpy as np
+
+        ids = mini_batches[(mini_batches >= 0) & (mini_batches < MAX_REPORTERS)]
+        if not len(ids):
             return
+        index = self._node_index(node)
+        if index is None:
+            return
+        self._grow(int(ids.max()))
+        first = np.frombuffer(self._first, dtype=np.uint16)
+        known = first[ids]
+        first[ids[known == 0]] = index
+        del first
+        others = known[(known != 0) & (known != index)]
+        if len(others):
+            values, where, counts = np.unique(others, return_index=True, return_counts=True)
+            for i in np.argsort(where):
+                self._vote(int(values[i]), node, int(counts[i]))
+
+    def _node_index(self, node: str) -> int | None:
+        index = self._index.get(node)
+        if index is None:
+            if len(self._names) >= 65_000:
+                return None
+            index = self._index[node] = len(self._names) + 1
+            self._names.append(node)
+        return index
+
+    def _grow(self, mini_batch: int) -> None:
+        first = self._first
+        if mini_batch >= len(first):
+            grow = min(MAX_REPORTERS, 2 * mini_batch + 64) - len(first)
+            first.frombytes(bytes(first.itemsize * grow))
+
+    def _vote(self, known: int, node: str, count: int) -> None:
         earlier = self._names[known - 1]
         kinds = (naming(earlier), naming(node))
         if kinds == ("address", "rank"):
@@ -75,7 +111,7 @@ class NodeNames:
         else:
             return
         if key in self._votes or len(self._votes) < MAX_LINKS:
-            self._votes[key] = self._votes.get(key, 0) + 1
+            self._votes[key] = self._votes.get(key, 0) + count
 
     def resolve(self, names: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
         """(address name -> the rank name it is, notes for the user) over the nodes known."""

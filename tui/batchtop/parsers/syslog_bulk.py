@@ -1,0 +1,182 @@
+"""Worker logs in bulk: a block's finished mini-batches as columns, not one Python step a line.
+
+The worker logs are the biggest files of a job, and most of their lines are the same two
+messages (a pick and a finish per mini-batch). For a block of complete lines this module finds
+all canonical finish lines with one regex (`findall` over the block, C speed), their
+timestamps with one more over the reversed block (a pattern that starts with a literal is fast;
+one anchored at a line start tries every line), converts the numbers with numpy, and hands
+the model one `AttemptColumns` for the block. The rare messages (failures with tracebacks,
+timeouts, the master role) go through the parser's own per-line code.
+
+It only takes a block it can vouch for: every finish literal must be a canonical finish on a
+line that starts with `stamp|`, no line may hold two of the messages, and no descriptor may
+name an `agent`. Any other block returns False and takes the row path (`SysLogParser`), so
+both paths give the same events' effect on the model, whatever the block size (tested).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import chain
+from typing import TYPE_CHECKING
+
+from batchtop import events as ev
+from batchtop.parsers import syslog as rows
+from batchtop.timeparse import parse_stamp
+
+if TYPE_CHECKING:
+    from batchtop.parsers.syslog import SysLogParser
+
+_DONE = "|Processed mini batch {"
+_PICK = "|Start processing mini batch {"
+_DONE_ROW = re.compile(
+    r'\|Processed mini batch \{"id": (\d{1,15}), "dequeue_count": (\d{1,15}), '
+    r'"total": (\d{1,15}), "succeeded": (\d{1,15}), "failed": (\d{1,15})(?!\d)'
+)
+_DONE_STAMP_REVERSED = re.compile(
+    # `stamp|...|Processed mini batch {` read backwards: the literal first, then back to the
+    # line's first `|`, then the `YYYY-MM-DD hh:mm:ss,fff` stamp that must start the line
+    # (one shape only, so that the earliest and latest stamps sort as text)
+    r"\{ hctab inim dessecorP\|[^\n]*\|(\d+,\d\d:\d\d:\d\d \d\d-\d\d-\d{4})(?![^\n])"
+)
+_MESSAGES = (
+    r"(?:Start processing mini batch \{|Processed mini batch \{|Failed to process \{"
+    r"|Stop for run\(\) unable to finish within|The master role failed with error"
+    r"|Failed to set task visible because of)"
+)
+_LITERALS = (
+    _PICK,
+    _DONE,
+    "|Failed to process {",
+    "|Stop for run() unable to finish within",
+    "|The master role failed with error",
+    "|Failed to set task visible because of",
+)
+_OTHER_LATER = (
+    # `(?=(x*))\1` takes a run at once and never gives part of it back (an atomic group that
+    # Python 3.10 lacks): a line without a second message fails at its end, not after
+    # retrying every shorter run
+    r"(?=([^\n|]*))\1(?:\|(?!" + _MESSAGES + r")(?=([^\n|]*))\2)*\|" + _MESSAGES
+)
+_SHARED_LINES = (
+    # a pick or a finish with another message later on its line: the row path reads only the
+    # first message of a line, so such a block is left to it (each starts with a literal)
+    re.compile(re.escape(_PICK) + _OTHER_LATER),
+    re.compile(re.escape(_DONE) + _OTHER_LATER),
+)
+
+def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
+    """Parse `block` in bulk into `out` (as the row path would), or return False untouched."""
+    count = block.count(_DONE)
+    if not count or not parser.node or '"agent"' in block:
+        return False
+    done = _DONE_ROW.findall(block)
+    if len(done) != count:
+        return False
+    stamps = _DONE_STAMP_REVERSED.findall(block[::-1])
+    if len(stamps) != count or any(p.search(block) for p in _SHARED_LINES):
+        return False
+    stamps = [s[::-1] for s in stamps]
+    first, last = parse_stamp(min(stamps)), parse_stamp(max(stamps))
+    if first is None or last is None:
+        return False  # an impossible date at an end: the row path knows what to skip
+    rare: list[ev.Event] = []
+    failed: list[tuple[int, ev.Attempt]] = []  # (finishes before it, its attempt)
+    picks_from = 0
+    seen, counted = 0, 0
+    for m in rows.RARE.finditer(block):
+        start = block.rfind("\n", 0, m.start()) + 1
+        line = block[start : m.end()]
+        if sum(line.count(literal) for literal in _LITERALS) != 1:
+            return _undo(parser)
+        stamp = rows._LINE_STAMP.match(block, start)
+        if stamp is None:
+            continue  # a traceback line quoting a message
+        at = parse_stamp(stamp.group(1))
+        if m.lastgroup in ("fail", "tout"):
+            picks_from = m.end()
+        counted += block.count(_DONE, seen, m.start())
+        seen = m.start()
+        before = len(rare)
+        parser.rare(block, m, at, rare)
+        for e in rare[before:]:
+            if type(e) is ev.Attempt:
+                failed.append((counted, e))
+        rare[before:] = [e for e in rare[before:] if type(e) is not ev.Attempt]
+    last_done = block.rfind(_DONE)
+    line_end = block.find("\n", last_done)
+    picks_from = max(picks_from, line_end if line_end >= 0 else len(block))
+    out.append(_columns(parser, done, stamps, failed, first, last))
+    out.extend(rare)
+    pick = block.rfind(_PICK)
+    if pick >= picks_from:
+        last_pick = rows._INTERESTING.match(block, pick)
+        if last_pick is not None:
+            parser.current_pick(block, last_pick, picks_from, out)
+    return True
+
+
+def _undo(parser: SysLogParser) -> bool:
+    """Give up on the block after some rare lines were read: forget a record they opened."""
+    parser._open = None
+    return False
+
+
+def _columns(
+    parser: SysLogParser,
+    done: list[tuple[str, ...]],
+    stamps: list[str],
+    failed: list[tuple[int, ev.Attempt]],
+    first: float,
+    last: float,
+) -> ev.AttemptColumns:
+    import numpy as np
+
+    table = np.fromstring(" ".join(chain.from_iterable(done)), dtype=np.int64, sep=" ")
+    mb, attempt, total, succeeded, items_failed = table.reshape(-1, 5).T
+    ok = np.ones(len(done), dtype=bool)
+    which = np.arange(len(done))  # row -> its finish line (reversed order), -1 for a failure
+    ats: dict[int, float | None] = {}
+    if failed:
+        ranks = [rank for rank, _ in failed]
+        unknown = -1
+
+        def column(values: list[int | None]) -> list[int]:
+            return [unknown if v is None else v for v in values]
+
+        es = [e for _, e in failed]
+        mb = np.insert(mb, ranks, [e.mini_batch for e in es])
+        attempt = np.insert(attempt, ranks, column([e.attempt for e in es]))
+        total = np.insert(total, ranks, column([e.items_total for e in es]))
+        succeeded = np.insert(succeeded, ranks, column([e.items_succeeded for e in es]))
+        items_failed = np.insert(items_failed, ranks, column([e.items_failed for e in es]))
+        ok = np.insert(ok, ranks, False)
+        which = np.insert(which, ranks, -1)
+        for k, (rank, e) in enumerate(failed):
+            ats[rank + k] = e.at
+        known = [e.at for e in es if e.at is not None]
+        first, last = min([first, *known]), max([last, *known])
+    which = len(stamps) - 1 - which  # stamps were found from the block's end
+    count = len(stamps)
+
+    def times(indices: Sequence[int]) -> list[float | None]:
+        out: list[float | None] = []
+        for i in indices:
+            j = int(which[i])
+            out.append(ats[i] if j == count else parse_stamp(stamps[j]))
+        return out
+
+    return ev.AttemptColumns(
+        parser.node,
+        parser.process,
+        mb,
+        attempt,
+        ok,
+        total,
+        succeeded,
+        items_failed,
+        times,
+        first,
+        last,
+    )
