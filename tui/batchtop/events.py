@@ -231,17 +231,18 @@ class Unparsed:
 
 @dataclass(slots=True)
 class AttemptColumns:
-    """Many finished attempts of one process, in file order, as columns (issue 19).
+    """Many finished attempts, in file order, as columns (issue 19).
 
-    Means exactly what `len(self)` `Attempt` events in this order mean; the worker-log parser
-    sends one per block so that the model can apply a block's attempts in one call instead of
-    one Python call per line. The columns are numpy int64 arrays; -1 stands for "not said".
-    Most rows' times are needed by nobody (the CSV already counted the attempt), so they are
-    parsed on demand: `times(rows)`; `at_low`/`at_high` are the earliest and latest of them.
+    Means exactly what `len(self)` `Attempt` events in this order mean; the worker-log and
+    attempt-CSV parsers send one per block so that the model can apply a block's attempts in
+    one call instead of one Python call per line. The columns are numpy arrays; -1 stands for
+    "not said". Row i was reported by `places[place[i]]` (node, process). Most rows' times
+    are needed by nobody (the CSV already counted the attempt), so they are parsed on demand:
+    `times(rows)`; `low`/`high` hold each place's earliest and latest time (None: none known).
     """
 
-    node: str | None
-    process: str | None
+    places: list[tuple[str, str | None]]
+    place: Any
     mini_batch: Any
     attempt: Any
     ok: Any
@@ -249,9 +250,10 @@ class AttemptColumns:
     items_succeeded: Any
     items_failed: Any
     times: Callable[[Sequence[int]], list[float | None]]
-    at_low: float | None
-    at_high: float | None
-    statuses: tuple[str, str] = ("RUN_DONE", "RUN_FAILED")
+    low: list[float | None]
+    high: list[float | None]
+    status: Sequence[str] | None = None
+    """Each row's status word; None: `RUN_DONE` for a success, `RUN_FAILED` for a failure."""
 
     def __len__(self) -> int:
         return len(self.mini_batch)
@@ -262,18 +264,23 @@ class AttemptColumns:
         out = []
         for i, at in zip(indices, ats, strict=True):
             ok = bool(self.ok[i])
+            node, process = self.places[self.place[i]]
+            if self.status is not None:
+                status: str | None = self.status[i] or None
+            else:
+                status = "RUN_DONE" if ok else "RUN_FAILED"
             out.append(
                 Attempt(
                     int(self.mini_batch[i]),
                     ok,
                     at,
-                    self.node,
-                    self.process,
+                    node,
+                    process,
                     _known(self.attempt[i]),
                     _known(self.items_total[i]),
                     _known(self.items_succeeded[i]),
                     _known(self.items_failed[i]),
-                    self.statuses[0] if ok else self.statuses[1],
+                    status,
                 )
             )
         return out

@@ -352,36 +352,43 @@ class JobState:
             self.rate.completed(e.at)
 
     def _on_attempt_columns(self, c: ev.AttemptColumns) -> None:
-        """A block of one process's attempts at once (issue 19): the same state as its rows
-        applied one by one with `_on_attempt`, in order. The rows that cannot change each
-        other's outcome go through the ledger in bulk; the few others (failures, retries,
-        unnumbered) take the row path. A subclass that watches each attempt (the history's
-        RecordingState) gets the rows one by one."""
+        """A block of attempts at once (issue 19): the same state as its rows applied one by
+        one with `_on_attempt`, in order. The rows that cannot change each other's outcome go
+        through the ledger in bulk, and their places' counters take grouped sums; the few
+        others (failures, retries, unnumbered) take the row path. A subclass that watches
+        each attempt (the history's RecordingState) gets the rows one by one."""
+        import numpy as np
+
         if not len(c):
             return
         one_by_one = self._handlers[ev.Attempt]
-        if not c.node or getattr(one_by_one, "__func__", None) is not JobState._on_attempt:
+        if getattr(one_by_one, "__func__", None) is not JobState._on_attempt:
             for e in c.rows(range(len(c))):
                 one_by_one(e)
             return
-        self.names.report_many(c.mini_batch, c.node)
+        self.names.report_many(c.mini_batch, [node for node, _ in c.places], c.place)
         bulk = self.ledger.record_many(c.mini_batch, c.attempt, c.ok)
-        self._seen(c.at_low)
-        self._seen(c.at_high)
+        for at in (*c.low, *c.high):
+            self._seen(at)
         for i in range(len(c)):  # as each row would: usually only the first one hints
             if self._status_authority > 1 or statuses.rank(self.status) >= statuses.RUNNING_RANK:
                 break
             self._on_status(ev.StatusHint("Running", c.times([i])[0]))
-        proc = self._touch(c.node, c.process, c.at_low)
-        if c.at_high is not None:
-            self._touch(c.node, c.process, c.at_high)
-        if proc is not None and proc.current is not None and (c.mini_batch == proc.current).any():
-            proc.current = None
-        if proc is not None:
-            proc.processed += len(bulk.new)
+        procs = []
+        new_per_place = np.bincount(c.place[bulk.new], minlength=len(c.places))
+        for k, (node, process) in enumerate(c.places):
+            proc = self._touch(node, process, c.low[k])
+            if c.high[k] is not None:
+                self._touch(node, process, c.high[k])
+            if proc is not None:
+                if proc.current is not None and (
+                    (c.mini_batch == proc.current) & (c.place == k)
+                ).any():
+                    proc.current = None
+                proc.processed += int(new_per_place[k])
+            procs.append(proc)
         if len(bulk.succeeded):
-            got = c.items_succeeded[bulk.succeeded]
-            got = got.copy()
+            got = c.items_succeeded[bulk.succeeded].copy()
             unknown = got < 0
             got[unknown] = c.items_total[bulk.succeeded][unknown]
             if (got >= 0).any():
@@ -389,10 +396,10 @@ class JobState:
                 self.items_known = True
         if len(bulk.processed):
             self.rate.completed_many(c.times(bulk.processed.tolist()))
-        for e in c.rows(bulk.rest):
+        for i, e in zip(bulk.rest, c.rows(bulk.rest), strict=True):
             out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
             if out.new_attempt:
-                self._count_new(e, out, proc)
+                self._count_new(e, out, procs[c.place[i]])
 
     def _failed_items_unknown(self, mini_batch: int) -> bool:
         ledger = self.ledger

@@ -63,28 +63,34 @@ class NodeNames:
         if known != index:
             self._vote(known, node, 1)
 
-    def report_many(self, mini_batches: Any, node: str) -> None:
-        """`report` for each of a block's mini-batches (a numpy array), at once (issue 19).
-        Within one call the node is the same, so only the votes need an order: each earlier
-        node's votes are added in the order of its first row, as row by row."""
+    def report_many(self, mini_batches: Any, nodes: list[str], which: Any) -> None:
+        """`report(mini_batches[i], nodes[which[i]])` for each row i of a block (numpy
+        arrays), at once (issue 19). A mini-batch's first reporter is its first row's node
+        and never changes after, so each row's vote is known at once; votes are added in the
+        order of their first row, as row by row."""
         import numpy as np
 
-        ids = mini_batches[(mini_batches >= 0) & (mini_batches < MAX_REPORTERS)]
+        index = np.array([self._node_index(node) or 0 for node in nodes], dtype=np.int64)
+        keep = (mini_batches >= 0) & (mini_batches < MAX_REPORTERS) & (index[which] > 0)
+        ids, rows = mini_batches[keep], index[which[keep]]
         if not len(ids):
-            return
-        index = self._node_index(node)
-        if index is None:
             return
         self._grow(int(ids.max()))
         first = np.frombuffer(self._first, dtype=np.uint16)
-        known = first[ids]
-        first[ids[known == 0]] = index
+        known = first[ids].astype(np.int64)
+        fresh = known == 0
+        if fresh.any():
+            new_ids, at = np.unique(ids[fresh], return_index=True)
+            first[new_ids] = rows[fresh][at]
+            known = first[ids].astype(np.int64)
         del first
-        others = known[(known != 0) & (known != index)]
-        if len(others):
-            values, where, counts = np.unique(others, return_index=True, return_counts=True)
+        voting = known != rows
+        if voting.any():
+            pairs = known[voting] * 65_536 + rows[voting]
+            values, where, counts = np.unique(pairs, return_index=True, return_counts=True)
             for i in np.argsort(where):
-                self._vote(int(values[i]), node, int(counts[i]))
+                earlier, now = divmod(int(values[i]), 65_536)
+                self._vote(earlier, self._names[now - 1], int(counts[i]))
 
     def _node_index(self, node: str) -> int | None:
         index = self._index.get(node)

@@ -9,9 +9,10 @@ the model one `AttemptColumns` for the block. The rare messages (failures with t
 timeouts, the master role) go through the parser's own per-line code.
 
 It only takes a block it can vouch for: every finish literal must be a canonical finish on a
-line that starts with `stamp|`, no line may hold two of the messages, and no descriptor may
-name an `agent`. Any other block returns False and takes the row path (`SysLogParser`), so
-both paths give the same events' effect on the model, whatever the block size (tested).
+line that starts with `stamp|`, no line may hold two of the messages, and no finish may name
+an `agent` (a failure or timeout may: its attempt is then that process's). Any other block
+returns False and takes the row path (`SysLogParser`), so both paths give the same events'
+effect on the model, whatever the block size (tested).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 _DONE = "|Processed mini batch {"
 _PICK = "|Start processing mini batch {"
+_AGENT = '"agent"'
 _DONE_ROW = re.compile(
     r'\|Processed mini batch \{"id": (\d{1,15}), "dequeue_count": (\d{1,15}), '
     r'"total": (\d{1,15}), "succeeded": (\d{1,15}), "failed": (\d{1,15})(?!\d)'
@@ -69,7 +71,7 @@ _SHARED_LINES = (
 def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
     """Parse `block` in bulk into `out` (as the row path would), or return False untouched."""
     count = block.count(_DONE)
-    if not count or not parser.node or '"agent"' in block:
+    if not count or not parser.node:
         return False
     done = _DONE_ROW.findall(block)
     if len(done) != count:
@@ -85,11 +87,13 @@ def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
     failed: list[tuple[int, ev.Attempt]] = []  # (finishes before it, its attempt)
     picks_from = 0
     seen, counted = 0, 0
+    agents = block.count(_AGENT)  # a finish naming its process takes the row path
     for m in rows.RARE.finditer(block):
         start = block.rfind("\n", 0, m.start()) + 1
         line = block[start : m.end()]
         if sum(line.count(literal) for literal in _LITERALS) != 1:
             return _undo(parser)
+        agents -= line.count(_AGENT)
         stamp = rows._LINE_STAMP.match(block, start)
         if stamp is None:
             continue  # a traceback line quoting a message
@@ -104,6 +108,8 @@ def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
             if type(e) is ev.Attempt:
                 failed.append((counted, e))
         rare[before:] = [e for e in rare[before:] if type(e) is not ev.Attempt]
+    if agents:
+        return _undo(parser)
     last_done = block.rfind(_DONE)
     line_end = block.find("\n", last_done)
     picks_from = max(picks_from, line_end if line_end >= 0 else len(block))
@@ -124,7 +130,7 @@ def _undo(parser: SysLogParser) -> bool:
 
 
 def _columns(
-    parser: SysLogParser,
+    parser: SysLogParser,  # with a node (checked by `feed`)
     done: list[tuple[str, ...]],
     stamps: list[str],
     failed: list[tuple[int, ev.Attempt]],
@@ -138,6 +144,8 @@ def _columns(
     ok = np.ones(len(done), dtype=bool)
     which = np.arange(len(done))  # row -> its finish line (reversed order), -1 for a failure
     ats: dict[int, float | None] = {}
+    place = np.zeros(len(done), dtype=np.intp)
+    places = {(parser.node, parser.process): 0}
     if failed:
         ranks = [rank for rank, _ in failed]
         unknown = -1
@@ -153,10 +161,17 @@ def _columns(
         items_failed = np.insert(items_failed, ranks, column([e.items_failed for e in es]))
         ok = np.insert(ok, ranks, False)
         which = np.insert(which, ranks, -1)
+        who = [places.setdefault((e.node, e.process), len(places)) for e in es]
+        place = np.insert(place, ranks, who)
         for k, (rank, e) in enumerate(failed):
             ats[rank + k] = e.at
-        known = [e.at for e in es if e.at is not None]
-        first, last = min([first, *known]), max([last, *known])
+    low: list[float | None] = [first] + [None] * (len(places) - 1)
+    high: list[float | None] = [last] + [None] * (len(places) - 1)
+    for _, e in failed:
+        k = places[(e.node, e.process)]
+        if e.at is not None:
+            low[k] = e.at if low[k] is None else min(low[k], e.at)  # type: ignore[type-var]
+            high[k] = e.at if high[k] is None else max(high[k], e.at)  # type: ignore[type-var]
     which = len(stamps) - 1 - which  # stamps were found from the block's end
     count = len(stamps)
 
@@ -167,9 +182,10 @@ def _columns(
             out.append(ats[i] if j == count else parse_stamp(stamps[j]))
         return out
 
+    assert parser.node is not None
     return ev.AttemptColumns(
-        parser.node,
-        parser.process,
+        list(places),  # type: ignore[arg-type]
+        place,
         mb,
         attempt,
         ok,
@@ -177,6 +193,6 @@ def _columns(
         succeeded,
         items_failed,
         times,
-        first,
-        last,
+        low,
+        high,
     )
