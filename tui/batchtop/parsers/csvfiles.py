@@ -154,6 +154,13 @@ class CsvParser(Parser):
         if not block.endswith("\n"):
             block += "\n"
         lines_in_block = block.count("\n")
+        try:  # the common case at once: one record per line, no quote left open at the end
+            every = list(csv.reader(io.StringIO(block), strict=False))
+        except csv.Error:
+            every = []
+        if len(every) == lines_in_block and not _open_quote(_last_line(block)):
+            yield from every
+            return
         reader = csv.reader(io.StringIO(block), strict=False)
         done = 0
         try:

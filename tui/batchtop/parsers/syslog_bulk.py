@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from batchtop import events as ev
 from batchtop.parsers import syslog as rows
@@ -140,31 +140,29 @@ def _columns(
     import numpy as np
 
     table = np.fromstring(" ".join(chain.from_iterable(done)), dtype=np.int64, sep=" ")
-    mb, attempt, total, succeeded, items_failed = table.reshape(-1, 5).T
-    ok = np.ones(len(done), dtype=bool)
-    which = np.arange(len(done))  # row -> its finish line (reversed order), -1 for a failure
-    ats: dict[int, float | None] = {}
-    place = np.zeros(len(done), dtype=np.intp)
+    columns = table.reshape(-1, 5).T  # id, attempt, total, succeeded, failed
+    count = len(done)
+    rows = count + len(failed)
+    where = np.array([rank + k for k, (rank, _) in enumerate(failed)], dtype=np.intp)
+    is_done = np.ones(rows, dtype=bool)
+    is_done[where] = False
     places = {(parser.node, parser.process): 0}
-    if failed:
-        ranks = [rank for rank, _ in failed]
-        unknown = -1
-
-        def column(values: list[int | None]) -> list[int]:
-            return [unknown if v is None else v for v in values]
-
-        es = [e for _, e in failed]
-        mb = np.insert(mb, ranks, [e.mini_batch for e in es])
-        attempt = np.insert(attempt, ranks, column([e.attempt for e in es]))
-        total = np.insert(total, ranks, column([e.items_total for e in es]))
-        succeeded = np.insert(succeeded, ranks, column([e.items_succeeded for e in es]))
-        items_failed = np.insert(items_failed, ranks, column([e.items_failed for e in es]))
-        ok = np.insert(ok, ranks, False)
-        which = np.insert(which, ranks, -1)
-        who = [places.setdefault((e.node, e.process), len(places)) for e in es]
-        place = np.insert(place, ranks, who)
-        for k, (rank, e) in enumerate(failed):
-            ats[rank + k] = e.at
+    es = [e for _, e in failed]
+    rare = [
+        [e.mini_batch for e in es],
+        [_or_minus(e.attempt) for e in es],
+        [_or_minus(e.items_total) for e in es],
+        [_or_minus(e.items_succeeded) for e in es],
+        [_or_minus(e.items_failed) for e in es],
+    ]
+    mb, attempt, total, succeeded, items_failed = (
+        _merge(np.int64, is_done, where, d, f) for d, f in zip(columns, rare, strict=True)
+    )
+    who = [places.setdefault((e.node, e.process), len(places)) for e in es]
+    place = _merge(np.intp, is_done, where, 0, who)
+    # row -> its finish line's stamp (found from the block's end), or `count`: a failure
+    which = _merge(np.intp, is_done, where, np.arange(count - 1, -1, -1), count)
+    ats = {int(i): e.at for i, e in zip(where, es, strict=True)}
     low: list[float | None] = [first] + [None] * (len(places) - 1)
     high: list[float | None] = [last] + [None] * (len(places) - 1)
     for _, e in failed:
@@ -172,8 +170,6 @@ def _columns(
         if e.at is not None:
             low[k] = e.at if low[k] is None else min(low[k], e.at)  # type: ignore[type-var]
             high[k] = e.at if high[k] is None else max(high[k], e.at)  # type: ignore[type-var]
-    which = len(stamps) - 1 - which  # stamps were found from the block's end
-    count = len(stamps)
 
     def times(indices: Sequence[int]) -> list[float | None]:
         out: list[float | None] = []
@@ -188,7 +184,7 @@ def _columns(
         place,
         mb,
         attempt,
-        ok,
+        is_done,
         total,
         succeeded,
         items_failed,
@@ -196,3 +192,17 @@ def _columns(
         low,
         high,
     )
+
+
+def _or_minus(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+def _merge(dtype: Any, is_done: Any, where: Any, done: Any, failed: Any) -> Any:
+    """One column of the block in file order: the finishes' values, the failures' at `where`."""
+    import numpy as np
+
+    column = np.empty(len(is_done), dtype=dtype)
+    column[is_done] = done
+    column[where] = failed
+    return column
