@@ -7,16 +7,25 @@ change a figure."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batchtop import events as ev
 from batchtop.ingest import Ingestor
-from batchtop.parsers import syslog
+from batchtop.parsers import syslog, syslog_bulk
+from batchtop.parsers.csvfiles import AttemptsCsvParser
 from batchtop.parsers.registry import classify
+from batchtop.sim.config import ERAS
 from batchtop.simulator import SimConfig, write_tree
 from batchtop.summary import summary_dict
 
@@ -119,3 +128,62 @@ def test_the_current_pick_is_the_last_stamped_one_after_the_last_finish(block, c
     path = "logs/sys/node/3/process002.txt"
     events = syslog.SysLogParser(path, classify(path)).feed(block)
     assert [e.mini_batch for e in events if isinstance(e, ev.Picked)] == current
+
+
+# -- issue 19: the column paths against the row paths ---------------------------------------
+
+
+@contextlib.contextmanager
+def rows_only() -> Iterator[None]:
+    """Every block takes the per-row path (the bulk paths decline, as for a block they cannot
+    vouch for)."""
+    with (
+        mock.patch.object(syslog_bulk, "feed", lambda *_: False),
+        mock.patch.object(AttemptsCsvParser, "_bulk", lambda *_: False),
+    ):
+        yield
+
+
+def non_ascii(root: Path) -> None:
+    """Put multi-byte characters on the lines the bulk paths read (stamped worker-log lines,
+    CSV error cells), so that block cuts fall inside characters next to them."""
+    for p in root.rglob("*"):
+        if p.is_file() and p.suffix in (".txt", ".csv"):
+            text = p.read_text(encoding="utf-8")
+            text = text.replace("Setting job stage", "Réglage «étape» 日本").replace(
+                "could not convert", "n'a pu convertir «»"
+            )
+            p.write_text(text, encoding="utf-8")
+
+
+@settings(max_examples=16, deadline=None)
+@given(
+    era=st.sampled_from(ERAS),
+    seed=st.integers(0, 10_000),
+    block=st.one_of(st.integers(16, 4096), st.sampled_from([64 << 10, 1 << 20])),
+)
+def test_bulk_and_row_paths_give_the_same_model_in_any_blocks(era: str, seed: int, block: int):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "tree"
+        config = SimConfig(era=era, nodes=2, processes=2, mini_batches=120, seed=seed)
+        write_tree(root, config)
+        non_ascii(root)
+        taken = {"syslog": 0, "csv": 0}
+        real_feed, real_bulk = syslog_bulk.feed, AttemptsCsvParser._bulk
+        with mock.patch.object(syslog_bulk, "feed", _counted(real_feed, taken, "syslog")):
+            with mock.patch.object(AttemptsCsvParser, "_bulk", _counted(real_bulk, taken, "csv")):
+                in_bulk = model_in_blocks(root, block)
+        with rows_only():
+            by_rows = model_in_blocks(root, block)
+        assert in_bulk == by_rows
+        if era == "v2":  # the simulator's v2 finishes and CSV are the shapes the bulk reads
+            assert taken["syslog"] > 0 and taken["csv"] > 0, taken
+
+
+def _counted(real: Callable[..., bool], taken: dict[str, int], key: str) -> Callable[..., bool]:
+    def wrapper(*args: Any) -> bool:
+        took = real(*args)
+        taken[key] += took
+        return took
+
+    return wrapper

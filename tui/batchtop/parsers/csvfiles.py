@@ -338,6 +338,7 @@ class AttemptsCsvParser(CsvParser):
     }
 
     def on_row(self, row: list[str], out: list[ev.Event]) -> None:
+        cells = len(row)
         (
             raw_id,
             raw_attempt,
@@ -352,6 +353,7 @@ class AttemptsCsvParser(CsvParser):
             _category,
             raw_error,
         ) = self.values(row)
+        del row[cells:]  # the padding `values` added: an unparsed sample shows the row as read
         mb = to_int(raw_id)
         status, meaning = _meaning_of(raw_status)
         start = parse_stamp(raw_start.strip())
@@ -449,9 +451,12 @@ class AttemptsCsvParser(CsvParser):
             map(code.__getitem__, zip(raw["node"], raw["process"], strict=True)), np.intp, len(rows)
         )
         failed_items = columns.ints(raw["failed"], to_int)
-        status = [meanings[r][0] for r in raw["status"]]
-        good = np.fromiter((meanings[r][1] == OK for r in raw["status"]), bool, len(rows))
-        processed = np.fromiter((st == "TASK_PROCESSED" for st in status), bool, len(rows))
+        words = list(meanings)
+        word_code = {raw_word: k for k, raw_word in enumerate(words)}
+        codes = np.fromiter(map(word_code.__getitem__, raw["status"]), np.intp, len(rows))
+        good = np.array([meanings[w][1] == OK for w in words])[codes]
+        processed = np.array([meanings[w][0] == "TASK_PROCESSED" for w in words])[codes]
+        status = _Lookup([meanings[w][0] for w in words], codes)
         ok = good & ~(processed & (failed_items > 0))
         start = columns.stamps(raw["start"])
         elapsed = columns.floats(raw["elapsed"], to_float)
@@ -585,6 +590,19 @@ class PerfCsvParser(CsvParser):
                 to_float(cell(row, "net_recv")),
             )
         )
+
+
+class _Lookup(Sequence[str]):
+    """Row i's status word without a Python list of a million strings: words[codes[i]]."""
+
+    def __init__(self, words: list[str], codes: Any) -> None:
+        self._words, self._codes = words, codes
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        return self._words[self._codes[i]]
 
 
 def present_index(index: dict[str, int], fields: list[str]) -> list[int]:
