@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -105,11 +106,15 @@ def main() -> None:
     parser.add_argument("--mini-batches", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare-with", type=Path)
+    parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     add_tree_arguments(parser)
     args = parser.parse_args()
     root = args.trees / f"foreign-100x4-{args.mini_batches}"
-    if not (root / "logs").exists():
-        write(root, args.mini_batches)
+    if args.write_only:
+        return write(root, args.mini_batches)
+    if not (root / "logs").exists():  # in a child: a child inherits its parent's peak RSS
+        argv = [sys.executable, __file__, "--write-only", "--trees", str(args.trees)]
+        subprocess.run([*argv, "--mini-batches", str(args.mini_batches)], check=True)
     measure(root, args.repeat, args.compare_with, "none set; issue 19 asks for the figure")
 
 
