@@ -187,3 +187,48 @@ def _counted(real: Callable[..., bool], taken: dict[str, int], key: str) -> Call
         return took
 
     return wrapper
+
+
+LINE = "2023-05-16 22:10:0{s},{ms}|worker|INFO|9|1|process_mini_batch()|"
+FIN = 'Processed mini batch {{"id": {mb}, "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0}}.'
+START = 'Start processing mini batch {{"id": {mb}, "dequeue_count": 1, "total": 10}}.'
+FAIL = (
+    'Failed to process {{"id": {mb}, "dequeue_count": 1, "total": 10}} with error KeyError: \'p\''
+)
+
+
+def _line(s: int, text: str) -> str:
+    return LINE.format(s=s, ms="000") + text + "\n"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        # two messages on one line: the row path reads only the first
+        _line(3, START.format(mb=8) + "|" + FIN.format(mb=8)),
+        _line(3, FIN.format(mb=8) + "|" + START.format(mb=9)),
+        _line(3, FIN.format(mb=8) + "|" + FAIL.format(mb=9)),
+        _line(3, START.format(mb=8) + "|" + START.format(mb=9)),
+        # a finish that names its process; a finish quoted in a traceback line
+        _line(3, FIN.format(mb=8).replace('"failed": 0', '"failed": 0, "agent": "process007"')),
+        _line(3, FAIL.format(mb=8)) + "Traceback:\n  log('x|" + FIN.format(mb=9) + "')\n",
+        # stamps of another shape on a finish line
+        _line(3, FIN.format(mb=8)).replace(",000|", ".000Z|"),
+    ],
+)
+def test_odd_lines_give_the_model_the_row_path_gives(odd: str):
+    block = _line(1, START.format(mb=7)) + _line(2, FIN.format(mb=7)) + odd
+    block += _line(5, START.format(mb=10))
+
+    def model() -> str:
+        ingestor = Ingestor()
+        ingestor.feed("logs/sys/node/3/process002.txt", block.encode())
+        ingestor.flush(final=True)
+        snap = ingestor.snapshot()
+        detail = summary_dict(snap)
+        detail["current"] = [p.current for n in snap.nodes for p in n.processes]
+        return json.dumps(detail, sort_keys=True)
+
+    in_bulk = model()
+    with rows_only():
+        assert model() == in_bulk

@@ -33,19 +33,17 @@ _DONE = "|Processed mini batch {"
 _PICK = "|Start processing mini batch {"
 _AGENT = '"agent"'
 _DONE_ROW = re.compile(
+    # ... and no `|` after it on its line: no other message follows it there
     r'\|Processed mini batch \{"id": (\d{1,15}), "dequeue_count": (\d{1,15}), '
-    r'"total": (\d{1,15}), "succeeded": (\d{1,15}), "failed": (\d{1,15})(?!\d)'
+    r'"total": (\d{1,15}), "succeeded": (\d{1,15}), "failed": (\d{1,15})(?!\d)(?=[^\n|]*$)',
+    re.M,
 )
 _DONE_STAMP_REVERSED = re.compile(
     # `stamp|...|Processed mini batch {` read backwards: the literal first, then back to the
-    # line's first `|`, then the `YYYY-MM-DD hh:mm:ss,fff` stamp that must start the line
-    # (one shape only, so that the earliest and latest stamps sort as text)
-    r"\{ hctab inim dessecorP\|[^\n]*\|(\d+,\d\d:\d\d:\d\d \d\d-\d\d-\d{4})(?![^\n])"
-)
-_MESSAGES = (
-    r"(?:Start processing mini batch \{|Processed mini batch \{|Failed to process \{"
-    r"|Stop for run\(\) unable to finish within|The master role failed with error"
-    r"|Failed to set task visible because of)"
+    # line's first `|` with no `{` on the way (no pick or failure before it on its line),
+    # then the `YYYY-MM-DD hh:mm:ss,fff` stamp that must start the line (one shape only, so
+    # that the earliest and latest stamps sort as text)
+    r"\{ hctab inim dessecorP\|[^\n{]*\|(\d+,\d\d:\d\d:\d\d \d\d-\d\d-\d{4})(?![^\n])"
 )
 _LITERALS = (
     _PICK,
@@ -55,18 +53,7 @@ _LITERALS = (
     "|The master role failed with error",
     "|Failed to set task visible because of",
 )
-_OTHER_LATER = (
-    # `(?=(x*))\1` takes a run at once and never gives part of it back (an atomic group that
-    # Python 3.10 lacks): a line without a second message fails at its end, not after
-    # retrying every shorter run
-    r"(?=([^\n|]*))\1(?:\|(?!" + _MESSAGES + r")(?=([^\n|]*))\2)*\|" + _MESSAGES
-)
-_SHARED_LINES = (
-    # a pick or a finish with another message later on its line: the row path reads only the
-    # first message of a line, so such a block is left to it (each starts with a literal)
-    re.compile(re.escape(_PICK) + _OTHER_LATER),
-    re.compile(re.escape(_DONE) + _OTHER_LATER),
-)
+
 
 def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
     """Parse `block` in bulk into `out` (as the row path would), or return False untouched."""
@@ -77,7 +64,7 @@ def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
     if len(done) != count:
         return False
     stamps = _DONE_STAMP_REVERSED.findall(block[::-1])
-    if len(stamps) != count or any(p.search(block) for p in _SHARED_LINES):
+    if len(stamps) != count:
         return False
     stamps = [s[::-1] for s in stamps]
     first, last = parse_stamp(min(stamps)), parse_stamp(max(stamps))
@@ -88,7 +75,8 @@ def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
     picks_from = 0
     seen, counted = 0, 0
     agents = block.count(_AGENT)  # a finish naming its process takes the row path
-    for m in rows.RARE.finditer(block):
+    rare_lines = rows.RARE.finditer(block) if _has_rare(block) else ()
+    for m in rare_lines:
         start = block.rfind("\n", 0, m.start()) + 1
         line = block[start : m.end()]
         if sum(line.count(literal) for literal in _LITERALS) != 1:
@@ -116,11 +104,19 @@ def feed(parser: SysLogParser, block: str, out: list[ev.Event]) -> bool:
     out.append(_columns(parser, done, stamps, failed, first, last))
     out.extend(rare)
     pick = block.rfind(_PICK)
+    line_start = block.rfind("\n", 0, pick) + 1
+    if pick >= picks_from and _PICK in block[line_start:pick]:
+        return _undo(parser)  # two picks on its line: the row path reads the first one
     if pick >= picks_from:
         last_pick = rows._INTERESTING.match(block, pick)
         if last_pick is not None:
             parser.current_pick(block, last_pick, picks_from, out)
     return True
+
+
+def _has_rare(block: str) -> bool:
+    """Does any message other than a pick or a finish occur (a C-speed `in` per message)?"""
+    return any(literal in block for literal in _LITERALS[2:])
 
 
 def _undo(parser: SysLogParser) -> bool:
