@@ -68,11 +68,23 @@ def tree(cache: Path, mini_batches: int, failure_free: bool = False) -> Path:
             raise SystemExit(f"{root} exists but is incomplete: delete it and run again")
         print(f"writing {root} (once; reused next time) ...", file=sys.stderr, flush=True)
         began = time.perf_counter()
-        changes = FAILURE_FREE if failure_free else {}
-        truth = write_tree(root, bench_config(mini_batches, **changes))
-        done.write_text(json.dumps(truth.to_summary_dict()))
+        # in a child process: the writer peaks near 1 GB at 1M mini-batches, and Linux gives
+        # every later child the peak RSS of this process at fork (issue 19: memory.py showed
+        # the writer's 930 MB instead of batchtop's own peak)
+        here = str(Path(__file__).parent)
+        code = f"import sys; sys.path.insert(0, {here!r}); import _common; " + (
+            f"_common.write({str(root)!r}, {str(done)!r}, {mini_batches}, {failure_free})"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
         print(f"  took {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
     return root
+
+
+def write(root: str, done: str, mini_batches: int, failure_free: bool) -> None:
+    """Write one bench tree and its truth (run in a child process by `tree`)."""
+    changes = FAILURE_FREE if failure_free else {}
+    truth = write_tree(Path(root), bench_config(mini_batches, **changes))
+    Path(done).write_text(json.dumps(truth.to_summary_dict()))
 
 
 def files_of(root: Path) -> list[Path]:

@@ -62,6 +62,14 @@ def main() -> None:
         return split_lines(args.split_only)
 
     root = tree(args.trees, args.mini_batches, args.failure_free)
+    target = "4.5x, stretch 3x" if args.failure_free else "5x (issue 19; issue 12: 7x)"
+    measure(root, args.repeat, args.compare_with, target)
+
+
+def measure(root: Path, repeat: int, compare_with: Path | None, target: str) -> None:
+    """Time cat, the line loop and batchtop (and another checkout's) on `root`, interleaved,
+    and print the figures with the load average before and after (the machine is shared)."""
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
     paths = files_of(root)
     mb = size_mb(paths)
     warm(paths)
@@ -73,14 +81,14 @@ def main() -> None:
         "python line split": [sys.executable, __file__, "--split-only", list_file],
         "batchtop --once --json": batchtop_argv("--dir", str(root), "--once", "--json"),
     }
-    if args.compare_with:
-        other = f"PYTHONPATH={args.compare_with.resolve()}"
+    if compare_with:
+        other = f"PYTHONPATH={compare_with.resolve()}"
         commands["compared checkout"] = ["env", other, *commands["batchtop --once --json"]]
     walls: dict[str, list[float]] = {name: [] for name in commands}
     cpus: dict[str, list[float]] = {name: [] for name in commands}
     rss: list[float] = []
     rss_other: list[float] = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for name, argv in commands.items():  # interleaved, so noise hits all three alike
             run = run_child(argv)
             walls[name].append(run.wall)
@@ -91,7 +99,7 @@ def main() -> None:
                 rss_other.append(run.max_rss_mb)
     Path(list_file).unlink()
 
-    print(f"tree: {root} ({len(paths)} files, {mb:.0f} MB), median of {args.repeat} runs")
+    print(f"tree: {root} ({len(paths)} files, {mb:.0f} MB), median of {repeat} runs")
     print(f"{'':26}{'wall s':>9}{'MB/s':>9}{'CPU s':>9}")
     for name, values in walls.items():
         wall = median(values)
@@ -100,18 +108,18 @@ def main() -> None:
     cat = median(walls["cat (I/O floor)"])
     split = median(walls["python line split"])
     print(f"batchtop throughput = {cat / ours:.1%} of cat's (target >= 50%)")
-    target = "4.5x, stretch 3x" if args.failure_free else "7x"
     print(f"batchtop time = {ours / split:.2f} x the line-splitting loop (target <= {target})")
     ours_cpu, split_cpu = median(cpus["batchtop --once --json"]), median(cpus["python line split"])
     print(f"batchtop CPU = {ours_cpu / split_cpu:.2f} x the line-splitting loop's CPU")
     print(f"batchtop peak RSS = {max(rss):.0f} MB")
-    if args.compare_with:
+    if compare_with:
         theirs = median(walls["compared checkout"])
         print(
             f"compared checkout: {theirs / split:.2f} x the loop, CPU "
             f"{median(cpus['compared checkout']) / split_cpu:.2f} x, peak RSS "
             f"{max(rss_other):.0f} MB; this checkout takes {ours / theirs:.2f} x its time"
         )
+    print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
 
 
 if __name__ == "__main__":

@@ -7,16 +7,25 @@ change a figure."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batchtop import events as ev
 from batchtop.ingest import Ingestor
-from batchtop.parsers import syslog
+from batchtop.parsers import syslog, syslog_bulk
+from batchtop.parsers.csvfiles import AttemptsCsvParser
 from batchtop.parsers.registry import classify
+from batchtop.sim.config import ERAS
 from batchtop.simulator import SimConfig, write_tree
 from batchtop.summary import summary_dict
 
@@ -119,3 +128,107 @@ def test_the_current_pick_is_the_last_stamped_one_after_the_last_finish(block, c
     path = "logs/sys/node/3/process002.txt"
     events = syslog.SysLogParser(path, classify(path)).feed(block)
     assert [e.mini_batch for e in events if isinstance(e, ev.Picked)] == current
+
+
+# -- issue 19: the column paths against the row paths ---------------------------------------
+
+
+@contextlib.contextmanager
+def rows_only() -> Iterator[None]:
+    """Every block takes the per-row path (the bulk paths decline, as for a block they cannot
+    vouch for)."""
+    with (
+        mock.patch.object(syslog_bulk, "feed", lambda *_: False),
+        mock.patch.object(AttemptsCsvParser, "_bulk", lambda *_: False),
+    ):
+        yield
+
+
+def non_ascii(root: Path) -> None:
+    """Put multi-byte characters on the lines the bulk paths read (stamped worker-log lines,
+    CSV error cells), so that block cuts fall inside characters next to them."""
+    for p in root.rglob("*"):
+        if p.is_file() and p.suffix in (".txt", ".csv"):
+            text = p.read_text(encoding="utf-8")
+            text = text.replace("Setting job stage", "Réglage «étape» 日本").replace(
+                "could not convert", "n'a pu convertir «»"
+            )
+            p.write_text(text, encoding="utf-8")
+
+
+@settings(max_examples=16, deadline=None)
+@given(
+    era=st.sampled_from(ERAS),
+    seed=st.integers(0, 10_000),
+    block=st.one_of(st.integers(16, 4096), st.sampled_from([64 << 10, 1 << 20])),
+)
+def test_bulk_and_row_paths_give_the_same_model_in_any_blocks(era: str, seed: int, block: int):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "tree"
+        config = SimConfig(era=era, nodes=2, processes=2, mini_batches=120, seed=seed)
+        write_tree(root, config)
+        non_ascii(root)
+        taken = {"syslog": 0, "csv": 0}
+        real_feed, real_bulk = syslog_bulk.feed, AttemptsCsvParser._bulk
+        with mock.patch.object(syslog_bulk, "feed", _counted(real_feed, taken, "syslog")):
+            with mock.patch.object(AttemptsCsvParser, "_bulk", _counted(real_bulk, taken, "csv")):
+                in_bulk = model_in_blocks(root, block)
+        with rows_only():
+            by_rows = model_in_blocks(root, block)
+        assert in_bulk == by_rows
+        if era == "v2":  # the simulator's v2 finishes and CSV are the shapes the bulk reads
+            assert taken["syslog"] > 0 and taken["csv"] > 0, taken
+
+
+def _counted(real: Callable[..., bool], taken: dict[str, int], key: str) -> Callable[..., bool]:
+    def wrapper(*args: Any) -> bool:
+        took = real(*args)
+        taken[key] += took
+        return took
+
+    return wrapper
+
+
+LINE = "2023-05-16 22:10:0{s},{ms}|worker|INFO|9|1|process_mini_batch()|"
+FIN = 'Processed mini batch {{"id": {mb}, "dequeue_count": 1, "total": 10, "succeeded": 10, "failed": 0}}.'
+START = 'Start processing mini batch {{"id": {mb}, "dequeue_count": 1, "total": 10}}.'
+FAIL = (
+    'Failed to process {{"id": {mb}, "dequeue_count": 1, "total": 10}} with error KeyError: \'p\''
+)
+
+
+def _line(s: int, text: str) -> str:
+    return LINE.format(s=s, ms="000") + text + "\n"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        # two messages on one line: the row path reads only the first
+        _line(3, START.format(mb=8) + "|" + FIN.format(mb=8)),
+        _line(3, FIN.format(mb=8) + "|" + START.format(mb=9)),
+        _line(3, FIN.format(mb=8) + "|" + FAIL.format(mb=9)),
+        _line(3, START.format(mb=8) + "|" + START.format(mb=9)),
+        # a finish that names its process; a finish quoted in a traceback line
+        _line(3, FIN.format(mb=8).replace('"failed": 0', '"failed": 0, "agent": "process007"')),
+        _line(3, FAIL.format(mb=8)) + "Traceback:\n  log('x|" + FIN.format(mb=9) + "')\n",
+        # stamps of another shape on a finish line
+        _line(3, FIN.format(mb=8)).replace(",000|", ".000Z|"),
+    ],
+)
+def test_odd_lines_give_the_model_the_row_path_gives(odd: str):
+    block = _line(1, START.format(mb=7)) + _line(2, FIN.format(mb=7)) + odd
+    block += _line(5, START.format(mb=10))
+
+    def model() -> str:
+        ingestor = Ingestor()
+        ingestor.feed("logs/sys/node/3/process002.txt", block.encode())
+        ingestor.flush(final=True)
+        snap = ingestor.snapshot()
+        detail = summary_dict(snap)
+        detail["current"] = [p.current for n in snap.nodes for p in n.processes]
+        return json.dumps(detail, sort_keys=True)
+
+    in_bulk = model()
+    with rows_only():
+        assert model() == in_bulk

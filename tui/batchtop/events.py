@@ -10,7 +10,9 @@ Node and process names are kept as the logs spell them (`10.0.0.4` or `0`; `proc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -234,12 +236,74 @@ class Unparsed:
     sample: str
 
 
+@dataclass(slots=True)
+class AttemptColumns:
+    """Many finished attempts, in file order, as columns (issue 19).
+
+    Means exactly what `len(self)` `Attempt` events in this order mean; the worker-log and
+    attempt-CSV parsers send one per block so that the model can apply a block's attempts in
+    one call instead of one Python call per line. The columns are numpy arrays; -1 stands for
+    "not said". Row i was reported by `places[place[i]]` (node, process). Most rows' times
+    are needed by nobody (the CSV already counted the attempt), so they are parsed on demand:
+    `times(rows)`; `low`/`high` hold each place's earliest and latest time (None: none known).
+    """
+
+    places: list[tuple[str, str | None]]
+    place: Any
+    mini_batch: Any
+    attempt: Any
+    ok: Any
+    items_total: Any
+    items_succeeded: Any
+    items_failed: Any
+    times: Callable[[Sequence[int]], list[float | None]]
+    low: list[float | None]
+    high: list[float | None]
+    status: Sequence[str] | None = None
+    """Each row's status word; None: `RUN_DONE` for a success, `RUN_FAILED` for a failure."""
+
+    def __len__(self) -> int:
+        return len(self.mini_batch)
+
+    def rows(self, indices: Sequence[int]) -> list[Attempt]:
+        """The `Attempt` events of these rows (the per-row path and its tests)."""
+        ats = self.times(indices)
+        out = []
+        for i, at in zip(indices, ats, strict=True):
+            ok = bool(self.ok[i])
+            node, process = self.places[self.place[i]]
+            if self.status is not None:
+                status: str | None = self.status[i] or None
+            else:
+                status = "RUN_DONE" if ok else "RUN_FAILED"
+            out.append(
+                Attempt(
+                    int(self.mini_batch[i]),
+                    ok,
+                    at,
+                    node,
+                    process,
+                    _known(self.attempt[i]),
+                    _known(self.items_total[i]),
+                    _known(self.items_succeeded[i]),
+                    _known(self.items_failed[i]),
+                    status,
+                )
+            )
+        return out
+
+
+def _known(value: Any) -> int | None:
+    return None if value < 0 else int(value)
+
+
 Event = (
     StatusHint
     | Verdict
     | Scheduled
     | Progress
     | Attempt
+    | AttemptColumns
     | Picked
     | Activity
     | ErrorRecord

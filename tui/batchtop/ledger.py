@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 _ATTEMPT_BITS = 12  # attempts 1..12 each have a bit; later attempts share the last one
 _ATTEMPT_MASK = (1 << _ATTEMPT_BITS) - 1
@@ -31,6 +32,23 @@ class AttemptOutcome:
     newly_failed: bool = False
     failed_to_succeeded: bool = False
     newly_retried: bool = False
+
+
+@dataclass(slots=True)
+class BulkOutcome:
+    """What `record_many` did. Rows are indices into the arrays it was given (numpy arrays).
+
+    `new` rows were counted here, in bulk: each is the one new attempt of its mini-batch in the
+    block, a success, of a mini-batch with no failed attempt. `processed`/`succeeded` are the
+    `new` rows that were the first news of their mini-batch / its first success. `rest` rows
+    (failures, retries within the block, unnumbered or untracked reports) were not touched:
+    the caller records them one by one with `record`, in this (file) order.
+    """
+
+    new: Any
+    processed: Any
+    succeeded: Any
+    rest: list[int]
 
 
 class MiniBatchLedger:
@@ -95,6 +113,50 @@ class MiniBatchLedger:
             new |= _FAILED
         bits[mini_batch] = new
         return out
+
+    def record_many(self, mini_batches: Any, attempts: Any, ok: Any) -> BulkOutcome:
+        """Record a block of attempts (numpy arrays; attempt -1 = not numbered) at once.
+
+        The same bits and counts as `record` row by row, for the rows it takes: those whose
+        mini-batch gets exactly one new, successful attempt from this block and had no failed
+        one. Their outcome depends on the mini-batch's old bits alone, so numpy can compute
+        it for all of them together; rows of different mini-batches never affect each other.
+        Everything else (a few percent of rows) is left to `record`, in order (`rest`)."""
+        import numpy as np
+
+        rows = np.arange(len(mini_batches))
+        tracked = (mini_batches >= 0) & (mini_batches <= MAX_MINI_BATCH_ID) & (attempts >= 0)
+        idx = rows[tracked]
+        if not len(idx):
+            return BulkOutcome(idx, idx, idx, rows.tolist())
+        ids = mini_batches[idx]
+        top = int(ids.max())
+        if top >= len(self._bits):
+            self._bits.extend(array("H", bytes(2 * (top + 1 - len(self._bits)))))
+        shift = np.clip(attempts[idx], 1, _ATTEMPT_BITS) - 1
+        bit = np.left_shift(1, shift).astype(np.uint16)
+        bits = np.frombuffer(self._bits, dtype=np.uint16)  # a view: released before returning
+        old = bits[ids]
+        first = np.zeros(len(idx), dtype=bool)  # the first report of this (id, attempt bit)
+        first[np.unique(ids * 16 + shift, return_index=True)[1]] = True
+        new = first & ((old & bit) == 0)
+        good = ok[idx]
+        hard = ids[new & (~good | ((old & _FAILED) != 0))]
+        new_ids, counts = np.unique(ids[new], return_counts=True)
+        hard = np.union1d(hard, new_ids[counts > 1])
+        simple = new & ~np.isin(ids, hard)
+        s_ids, s_old = ids[simple], old[simple]
+        known = (s_old & (_ATTEMPT_MASK | _UNNUMBERED)) != 0
+        succeeded = (s_old & _SUCCEEDED) == 0
+        retried = ((s_old & _ATTEMPT_MASK) != 0) & ((s_old & _RETRIED) == 0)
+        bits[s_ids] = s_old | bit[simple] | _SUCCEEDED | np.where(retried, _RETRIED, 0)
+        del bits
+        self.processed += int((~known).sum())
+        self.succeeded += int(succeeded.sum())
+        self.retried += int(retried.sum())
+        s_rows = idx[simple]
+        rest = np.sort(np.concatenate([rows[~tracked], idx[~simple & np.isin(ids, hard)]]))
+        return BulkOutcome(s_rows, s_rows[~known], s_rows[succeeded], rest.tolist())
 
     def remember_items(self, mini_batch: int, items: int) -> None:
         """Keep the item count of a failed mini-batch, to take it back if a retry succeeds."""

@@ -43,7 +43,7 @@ from typing import Any
 from batchtop import events as ev
 from batchtop import status as statuses
 from batchtop.errorgroups import ErrorBook
-from batchtop.ledger import MiniBatchLedger
+from batchtop.ledger import AttemptOutcome, MiniBatchLedger
 from batchtop.nodenames import NodeNames
 from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
@@ -189,6 +189,7 @@ class JobState:
             ev.Scheduled: self._on_scheduled,
             ev.Progress: self._on_progress,
             ev.Attempt: self._on_attempt,
+            ev.AttemptColumns: self._on_attempt_columns,
             ev.Picked: self._on_picked,
             ev.Activity: self._on_activity,
             ev.ErrorRecord: self._on_error,
@@ -340,8 +341,11 @@ class JobState:
         proc = self._touch(e.node, e.process, e.at) if e.node else None
         if proc is not None and proc.current == e.mini_batch:
             proc.current = None  # finished, whichever file said so first
-        if not out.new_attempt:
-            return
+        if out.new_attempt:
+            self._count_new(e, out, proc)
+
+    def _count_new(self, e: ev.Attempt, out: AttemptOutcome, proc: ProcessState | None) -> None:
+        """What a new attempt adds to the counters (the ledger has recorded it already)."""
         if proc is not None:
             proc.processed += 1
             if not e.ok:
@@ -362,6 +366,56 @@ class JobState:
             self.ledger.remember_items(e.mini_batch, items)
         if out.newly_processed:
             self.rate.completed(e.at)
+
+    def _on_attempt_columns(self, c: ev.AttemptColumns) -> None:
+        """A block of attempts at once (issue 19): the same state as its rows applied one by
+        one with `_on_attempt`, in order. The rows that cannot change each other's outcome go
+        through the ledger in bulk, and their places' counters take grouped sums; the few
+        others (failures, retries, unnumbered) take the row path. A subclass that watches
+        each attempt (the history's RecordingState) gets the rows one by one."""
+        import numpy as np
+
+        if not len(c):
+            return
+        one_by_one = self._handlers[ev.Attempt]
+        if getattr(one_by_one, "__func__", None) is not JobState._on_attempt:
+            for e in c.rows(range(len(c))):
+                one_by_one(e)
+            return
+        self.names.report_many(c.mini_batch, [node for node, _ in c.places], c.place)
+        bulk = self.ledger.record_many(c.mini_batch, c.attempt, c.ok)
+        for at in (*c.low, *c.high):
+            self._seen(at)
+        for i in range(len(c)):  # as each row would: usually only the first one hints
+            if self._status_authority > 1 or statuses.rank(self.status) >= statuses.RUNNING_RANK:
+                break
+            self._on_status(ev.StatusHint("Running", c.times([i])[0]))
+        procs = []
+        new_per_place = np.bincount(c.place[bulk.new], minlength=len(c.places))
+        for k, (node, process) in enumerate(c.places):
+            proc = self._touch(node, process, c.low[k])
+            if c.high[k] is not None:
+                self._touch(node, process, c.high[k])
+            if proc is not None:
+                if proc.current is not None and (
+                    (c.mini_batch == proc.current) & (c.place == k)
+                ).any():
+                    proc.current = None
+                proc.processed += int(new_per_place[k])
+            procs.append(proc)
+        if len(bulk.succeeded):
+            got = c.items_succeeded[bulk.succeeded].copy()
+            unknown = got < 0
+            got[unknown] = c.items_total[bulk.succeeded][unknown]
+            if (got >= 0).any():
+                self.items_succeeded += int(got[got >= 0].sum())
+                self.items_known = True
+        if len(bulk.processed):
+            self.rate.completed_many(c.times(bulk.processed.tolist()))
+        for i, e in zip(bulk.rest, c.rows(bulk.rest), strict=True):
+            out = self.ledger.record(e.mini_batch, e.attempt, e.ok)
+            if out.new_attempt:
+                self._count_new(e, out, procs[c.place[i]])
 
     def _failed_items_unknown(self, mini_batch: int) -> bool:
         ledger = self.ledger

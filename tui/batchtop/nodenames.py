@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from typing import Any
 
 _ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 MAX_REPORTERS = 20_000
@@ -50,22 +51,63 @@ class NodeNames:
         """`node` reported an attempt of `mini_batch` (called for every attempt report)."""
         if not 0 <= mini_batch < MAX_REPORTERS:
             return
-        index = self._index.get(node)
+        index = self._node_index(node)
         if index is None:
-            if len(self._names) >= 65_000:
-                return
-            index = self._index[node] = len(self._names) + 1
-            self._names.append(node)
+            return
+        self._grow(mini_batch)
         first = self._first
-        if mini_batch >= len(first):
-            grow = min(MAX_REPORTERS, 2 * mini_batch + 64) - len(first)
-            first.frombytes(bytes(first.itemsize * grow))
         known = first[mini_batch]
         if known == 0:
             first[mini_batch] = index
             return
-        if known == index:
+        if known != index:
+            self._vote(known, node, 1)
+
+    def report_many(self, mini_batches: Any, nodes: list[str], which: Any) -> None:
+        """`report(mini_batches[i], nodes[which[i]])` for each row i of a block (numpy
+        arrays), at once (issue 19). A mini-batch's first reporter is its first row's node
+        and never changes after, so each row's vote is known at once; votes are added in the
+        order of their first row, as row by row."""
+        import numpy as np
+
+        index = np.array([self._node_index(node) or 0 for node in nodes], dtype=np.int64)
+        keep = (mini_batches >= 0) & (mini_batches < MAX_REPORTERS) & (index[which] > 0)
+        ids, rows = mini_batches[keep], index[which[keep]]
+        if not len(ids):
             return
+        self._grow(int(ids.max()))
+        first = np.frombuffer(self._first, dtype=np.uint16)
+        known = first[ids].astype(np.int64)
+        fresh = known == 0
+        if fresh.any():
+            new_ids, at = np.unique(ids[fresh], return_index=True)
+            first[new_ids] = rows[fresh][at]
+            known = first[ids].astype(np.int64)
+        del first
+        voting = known != rows
+        if voting.any():
+            pairs = known[voting] * 65_536 + rows[voting]
+            values, where, counts = np.unique(pairs, return_index=True, return_counts=True)
+            for i in np.argsort(where):
+                earlier, now = divmod(int(values[i]), 65_536)
+                self._vote(earlier, self._names[now - 1], int(counts[i]))
+
+    def _node_index(self, node: str) -> int | None:
+        index = self._index.get(node)
+        if index is None:
+            if len(self._names) >= 65_000:
+                return None
+            index = self._index[node] = len(self._names) + 1
+            self._names.append(node)
+        return index
+
+    def _grow(self, mini_batch: int) -> None:
+        first = self._first
+        if mini_batch >= len(first):
+            grow = min(MAX_REPORTERS, 2 * mini_batch + 64) - len(first)
+            first.frombytes(bytes(first.itemsize * grow))
+
+    def _vote(self, known: int, node: str, count: int) -> None:
         earlier = self._names[known - 1]
         kinds = (naming(earlier), naming(node))
         if kinds == ("address", "rank"):
@@ -75,7 +117,7 @@ class NodeNames:
         else:
             return
         if key in self._votes or len(self._votes) < MAX_LINKS:
-            self._votes[key] = self._votes.get(key, 0) + 1
+            self._votes[key] = self._votes.get(key, 0) + count
 
     def resolve(self, names: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
         """(address name -> the rank name it is, notes for the user) over the nodes known."""

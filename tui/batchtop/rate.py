@@ -44,6 +44,32 @@ class RateEstimator:
             for old in [b for b in self._buckets if b < newest - self._keep]:
                 del self._buckets[old]
 
+    def completed_many(self, ats: list[float | None]) -> None:
+        """One mini-batch finished at each of `ats` (a block of rows at once, issue 19).
+
+        What `completed` row by row would show: a row is counted in its bucket unless it is
+        older than the window of the newest time (the newest time grows as rows arrive, but a
+        row that was still inside the window when it arrived and is outside the final one is
+        never shown), and the oldest and newest times are the same."""
+        times = [at for at in ats if at is not None]
+        if not times:
+            return
+        newest = max(times) if self._newest is None else max(self._newest, *times)
+        floor = int(newest // BUCKET_SECONDS) - self._keep
+        counts: dict[int, int] = {}
+        for at in times:
+            bucket = int(at // BUCKET_SECONDS)
+            if bucket >= floor:
+                counts[bucket] = counts.get(bucket, 0) + 1
+        buckets = self._buckets
+        for bucket, n in counts.items():
+            buckets[bucket] = buckets.get(bucket, 0) + n
+        self._note_time(min(times))
+        self._note_time(newest)
+        if len(buckets) > 2 * self._keep:
+            for old in [b for b in buckets if b < floor]:
+                del buckets[old]
+
     def progress(self, at: float | None, processed: int) -> None:
         """The runtime's own cumulative count (overview, metrics CSV), in log order."""
         if at is None:

@@ -16,8 +16,10 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 from batchtop import events as ev
+from batchtop.parsers import columns
 from batchtop.parsers.base import Parser
 from batchtop.parsers.registry import PROCESS_NAME, FileKind
 from batchtop.timeparse import parse_duration, parse_stamp
@@ -118,6 +120,7 @@ class CsvParser(Parser):
 
     def _feed(self, block: str, final: bool) -> list[ev.Event]:
         out: list[ev.Event] = []
+        rows: list[list[str]] = []
         for row in self._rows(block, final):
             if not row:
                 continue
@@ -127,10 +130,9 @@ class CsvParser(Parser):
                 fields = [self._index.get(f, -1) for f in self.COLUMNS]
                 self._getter = operator.itemgetter(*fields) if len(fields) > 1 else None
                 continue
-            try:
-                self.on_row(row, out)
-            except (ValueError, IndexError, OverflowError):
-                self._unparsed(",".join(row))
+            rows.append(row)
+        if rows:
+            self.on_rows(rows, out)
         if self._bad:
             out.append(ev.Unparsed(self.path, self._bad, self._sample))
             self._bad = 0
@@ -152,6 +154,13 @@ class CsvParser(Parser):
         if not block.endswith("\n"):
             block += "\n"
         lines_in_block = block.count("\n")
+        try:  # the common case at once: one record per line, no quote left open at the end
+            every = list(csv.reader(io.StringIO(block), strict=False))
+        except csv.Error:
+            every = []
+        if len(every) == lines_in_block and not _open_quote(_last_line(block)):
+            yield from every
+            return
         reader = csv.reader(io.StringIO(block), strict=False)
         done = 0
         try:
@@ -218,6 +227,14 @@ class CsvParser(Parser):
             return None
         value = row[i]
         return value if len(value) <= MAX_CELL else value[:MAX_CELL]
+
+    def on_rows(self, rows: list[list[str]], out: list[ev.Event]) -> None:
+        """A block's rows, in order (a subclass may read them in bulk)."""
+        for row in rows:
+            try:
+                self.on_row(row, out)
+            except (ValueError, IndexError, OverflowError):
+                self._unparsed(",".join(row))
 
     def on_row(self, row: list[str], out: list[ev.Event]) -> None:
         raise NotImplementedError
@@ -321,6 +338,7 @@ class AttemptsCsvParser(CsvParser):
     }
 
     def on_row(self, row: list[str], out: list[ev.Event]) -> None:
+        cells = len(row)
         (
             raw_id,
             raw_attempt,
@@ -335,6 +353,7 @@ class AttemptsCsvParser(CsvParser):
             _category,
             raw_error,
         ) = self.values(row)
+        del row[cells:]  # the padding `values` added: an unparsed sample shows the row as read
         mb = to_int(raw_id)
         status, meaning = _meaning_of(raw_status)
         start = parse_stamp(raw_start.strip())
@@ -344,12 +363,15 @@ class AttemptsCsvParser(CsvParser):
         if meaning is None:
             self._unparsed(",".join(row))  # a status never seen: counted, not guessed
             return
-        if meaning == LIFECYCLE or mb is None:
+        if meaning == LIFECYCLE:
             if node and at is not None:
                 out.append(ev.Activity(node, process, at))  # INIT_START, ... (no mini-batch)
             message = raw_error[:MAX_CELL].strip()
             if message and status.endswith(("_EXCEPTION", "_TIMEOUT")):  # init() failed
                 out.append(ev.ErrorRecord(message, at, self.path, node, process))
+            return
+        if mb is None:
+            self._unparsed(",".join(row))  # an attempt of no mini-batch (issue 16, R7)
             return
         if meaning == PICKED:
             if node and process:
@@ -383,6 +405,90 @@ class AttemptsCsvParser(CsvParser):
             message = raw_error[:MAX_CELL].strip()
             if message:
                 out.append(ev.ErrorRecord(message, at, self.path, node, process))
+
+    def on_rows(self, rows: list[list[str]], out: list[ev.Event]) -> None:
+        if not self._bulk(rows, out):
+            super().on_rows(rows, out)
+
+    def _bulk(self, rows: list[list[str]], out: list[ev.Event]) -> bool:
+        """The block's rows as columns, in one `AttemptColumns` (issue 19), when every row is
+        a numbered-or-not attempt of a known mini-batch with a success or failure status and
+        a node; otherwise False, and the rows take `on_row` one by one. Same events' effect:
+        the cells go through the same conversions (parsers/columns.py)."""
+        import numpy as np
+
+        index = self._index
+        width = self._width
+        if not index or not {"id", "status", "start"} <= index.keys() or not rows:
+            return False
+        if min(map(len, rows)) < width:
+            return False  # short rows: on_row pads them
+        present = [f for f in self.COLUMNS if f in index]
+        cells = dict(
+            zip(
+                present,
+                zip(*map(operator.itemgetter(*present_index(index, present)), rows), strict=True),
+                strict=True,
+            )
+        )
+        blank = ("",) * len(rows)
+        raw = {f: cells.get(f, blank) for f in self.COLUMNS}
+        meanings = {r: _meaning_of(r) for r in dict.fromkeys(raw["status"])}
+        if any(meaning not in (OK, FAILED) for _, meaning in meanings.values()):
+            return False
+        mb = columns.ints(raw["id"], to_int)
+        if (mb < 0).any():
+            return False
+        who = {
+            pair: self._who(*pair)
+            for pair in dict.fromkeys(zip(raw["node"], raw["process"], strict=True))
+        }
+        if not all(node for node, _ in who.values()):
+            return False
+        places: dict[tuple[str, str | None], int] = {}
+        code = {pair: places.setdefault(found, len(places)) for pair, found in who.items()}  # type: ignore[arg-type]
+        place = np.fromiter(
+            map(code.__getitem__, zip(raw["node"], raw["process"], strict=True)), np.intp, len(rows)
+        )
+        failed_items = columns.ints(raw["failed"], to_int)
+        words = list(meanings)
+        word_code = {raw_word: k for k, raw_word in enumerate(words)}
+        codes = np.fromiter(map(word_code.__getitem__, raw["status"]), np.intp, len(rows))
+        good = np.array([meanings[w][1] == OK for w in words])[codes]
+        processed = np.array([meanings[w][0] == "TASK_PROCESSED" for w in words])[codes]
+        status = _Lookup([meanings[w][0] for w in words], codes)
+        ok = good & ~(processed & (failed_items > 0))
+        start = columns.stamps(raw["start"])
+        elapsed = columns.floats(raw["elapsed"], to_float)
+        at = np.where(np.isnan(elapsed), start, start + elapsed)
+        low, high = _per_place(at, place, len(places))
+
+        def times(indices: Sequence[int]) -> list[float | None]:
+            return [None if math.isnan(v) else v for v in at[list(indices)].tolist()]
+
+        out.append(
+            ev.AttemptColumns(
+                list(places),  # type: ignore[arg-type]
+                place,
+                mb,
+                columns.ints(raw["attempt"], to_int),
+                ok,
+                columns.ints(raw["total"], to_int),
+                columns.ints(raw["succeeded"], to_int),
+                failed_items,
+                times,
+                low,
+                high,
+                status,
+            )
+        )
+        names = list(places)
+        for i in np.flatnonzero(~ok).tolist():
+            message = raw["error"][i][:MAX_CELL].strip()
+            if message:
+                node, process = names[place[i]]
+                out.append(ev.ErrorRecord(message, times([i])[0], self.path, node, process))
+        return True
 
     def _who(self, raw_node: str, raw_process: str) -> tuple[str | None, str | None]:
         """(node, process) named by a row; the same few cells repeat on every row: cached."""
@@ -484,6 +590,40 @@ class PerfCsvParser(CsvParser):
                 to_float(cell(row, "net_recv")),
             )
         )
+
+
+class _Lookup(Sequence[str]):
+    """Row i's status word without a Python list of a million strings: words[codes[i]]."""
+
+    def __init__(self, words: list[str], codes: Any) -> None:
+        self._words, self._codes = words, codes
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        return self._words[self._codes[i]]
+
+
+def present_index(index: dict[str, int], fields: list[str]) -> list[int]:
+    return [index[f] for f in fields]
+
+
+def _per_place(at: Any, place: Any, count: int) -> tuple[list[float | None], list[float | None]]:
+    """Each place's earliest and latest time (None where it has none)."""
+    import numpy as np
+
+    order = np.argsort(place, kind="stable")
+    sorted_place, sorted_at = place[order], at[order]
+    starts = np.flatnonzero(np.r_[True, sorted_place[1:] != sorted_place[:-1]])
+    low: list[float | None] = [None] * count
+    high: list[float | None] = [None] * count
+    lows = np.fmin.reduceat(sorted_at, starts).tolist()
+    highs = np.fmax.reduceat(sorted_at, starts).tolist()
+    for k, lo, hi in zip(sorted_place[starts].tolist(), lows, highs, strict=True):
+        low[k] = None if math.isnan(lo) else lo
+        high[k] = None if math.isnan(hi) else hi
+    return low, high
 
 
 def loose_columns(

@@ -11,10 +11,17 @@ from __future__ import annotations
 import re
 
 from batchtop import events as ev
+from batchtop.parsers import syslog_bulk as bulk
 from batchtop.parsers.base import OpenRecord, Parser, last_match, split_continuation
 from batchtop.parsers.registry import FileKind
 from batchtop.timeparse import parse_stamp
 
+_RARE_MESSAGES = (
+    r"Failed to process (?P<fail>\{[^\n]*)"
+    r"|(?P<tout>Stop for run\(\) unable to finish within[^\n]*)"
+    r"|The master role failed with error:?\s?(?P<master>[^\n]*)"
+    r"|(?P<visible>Failed to set task visible because of[^\n]*)"
+)
 _INTERESTING = re.compile(
     # The regex engine jumps from `|` to `|` (a literal first character) and tries the
     # messages only there; the line's timestamp is read afterwards (`_stamp_of`), only for
@@ -22,15 +29,17 @@ _INTERESTING = re.compile(
     r"\|(?:"
     r"Start processing mini batch (?P<pick>\{[^\n]*)"
     r"|Processed mini batch (?P<done>\{[^\n]*)"
-    r"|Failed to process (?P<fail>\{[^\n]*)"
-    r"|(?P<tout>Stop for run\(\) unable to finish within[^\n]*)"
-    r"|The master role failed with error:?\s?(?P<master>[^\n]*)"
-    r"|(?P<visible>Failed to set task visible because of[^\n]*)"
-    r")"
+    r"|" + _RARE_MESSAGES + r")"
 )
-_LINE_STAMP = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\|")
+RARE = re.compile(r"\|(?:" + _RARE_MESSAGES + r")")
+"""The messages of `_INTERESTING` other than picks and finishes (the bulk path's rare lines)."""
+_STAMP = r"\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)Z?\]?"
+"""A line's leading timestamp in any shape the runtime writes: `stamp|`, but also a trailing
+`Z`, brackets, or a space before the level (issue 16, R6): a timestamped line of a process's
+own log is a sign of life of that process, whatever follows its stamp."""
+_LINE_STAMP = re.compile(_STAMP)
 _CONTINUATION = re.compile(r"(?:\n(?!\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)[^\n]*)*")
-_LAST_STAMP = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\|", re.M)
+_LAST_STAMP = re.compile("^" + _STAMP, re.M)
 _N = r"(\d{1,15})(?!\d)"  # a count; longer digit runs are garbage, not a number to show
 _ID = re.compile(r'"(?:id|task_id)":\s*' + _N)
 _FIELD = re.compile(
@@ -74,6 +83,8 @@ class SysLogParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:
         super().__init__(path, kind)
         self._started = False
+        self._stamped = False
+        """A timestamped line was seen: later lines without one continue a line above."""
 
     def feed(self, block: str) -> list[ev.Event]:
         out: list[ev.Event] = []
@@ -84,9 +95,18 @@ class SysLogParser(Parser):
             if not block:
                 return out
             out.extend(self.flush())
-        end = len(block)
+        if not self._stamped:
+            self._unstamped_head(block, out)
         if not self._started:
             self._first_activity(block, out)
+        if not bulk.feed(self, block, out):
+            self._feed_rows(block, out)
+        self._activity(block, out)
+        return out
+
+    def _feed_rows(self, block: str, out: list[ev.Event]) -> None:
+        """The row path: one Python step per interesting line (blocks the bulk path cannot
+        vouch for, see syslog_bulk)."""
         open_pick: re.Match[str] | None = None
         picks_from = 0  # just after the last finish: where the current pick can be
         for m in _INTERESTING.finditer(block):
@@ -119,22 +139,36 @@ class SysLogParser(Parser):
             else:
                 if kind in ("fail", "tout"):
                     open_pick, picks_from = None, m.end()
-                head, process = self._error_head(kind, m, at, out)
-                cont = _CONTINUATION.match(block, m.end())
-                cont_end = m.end() if cont is None else cont.end()  # never None: matches ''
-                record = OpenRecord(head, at, self.node, process)
-                if cont_end > m.end():  # (extend: a block's last newline adds no empty line)
-                    record.extend(block[m.end() + 1 : cont_end])
-                if cont_end >= end - 1:
-                    self._open = record  # the traceback may go on in the next chunk
-                else:
-                    out.append(record.to_event(self.path))
+                self.rare(block, m, at, out)
         if open_pick is not None:
-            self._current_pick(block, open_pick, picks_from, out)
-        self._activity(block, out)
-        return out
+            self.current_pick(block, open_pick, picks_from, out)
 
-    def _current_pick(
+    def rare(self, block: str, m: re.Match[str], at: float | None, out: list[ev.Event]) -> None:
+        """A stamped error message (failure, timeout, master role, task visibility): its
+        attempt, if any, and the error record it starts, with its traceback lines."""
+        head, process = self._error_head(m.lastgroup, m, at, out)
+        cont = _CONTINUATION.match(block, m.end())
+        cont_end = m.end() if cont is None else cont.end()  # never None: matches ''
+        record = OpenRecord(head, at, self.node, process)
+        if cont_end > m.end():  # (extend: a block's last newline adds no empty line)
+            record.extend(block[m.end() + 1 : cont_end])
+        if cont_end >= len(block) - 1:
+            self._open = record  # the traceback may go on in the next chunk
+        else:
+            out.append(record.to_event(self.path))
+
+    def _unstamped_head(self, block: str, out: list[ev.Event]) -> None:
+        """Lines before the file's first timestamped line are of no shape we know: counted
+        as unparsed (issue 16, R7). Later lines without a stamp continue the line above
+        (tracebacks, multi-line messages) and are known."""
+        first = _LAST_STAMP.search(block)
+        head = block if first is None else block[: first.start()]
+        lines = [line for line in head.split("\n") if line.strip()]
+        if lines:
+            out.append(ev.Unparsed(self.path, len(lines), lines[-1][:300]))
+        self._stamped = first is not None
+
+    def current_pick(
         self, block: str, last: re.Match[str], since: int, out: list[ev.Event]
     ) -> None:
         """Report the last pick after the last finish that starts a record line. Checked here
