@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from batchtop.errorgroups import OVERFLOW_SIGNATURE, ErrorBook, signature_of
+from batchtop.errorgroups import (
+    OVERFLOW_SIGNATURE,
+    ErrorBook,
+    first_varying_value,
+    group_title,
+    signature_of,
+)
 
 TRACEBACK = """Traceback (most recent call last):
   File "/mnt/azureml/cr/j/abc/exe/wd/score.py", line 42, in run
@@ -98,3 +104,41 @@ def test_shapes_are_remembered_within_a_bound_and_equal_the_uncached_rule():
     info = errorgroups._shape.cache_info()
     assert info.currsize == errorgroups.SHAPE_CACHE
     assert errorgroups.message_shape(long_a) == "row <n> '…' " * 38 + "row <n>"
+
+
+KEY_ERROR = """Traceback (most recent call last):
+  File "/mnt/azureml/cr/j/abc/exe/wd/score.py", line 17, in run
+    row = features['{key}']
+KeyError: '{key}'"""
+
+
+def test_a_group_of_many_values_is_titled_as_its_pattern_with_one_example():
+    """U12: 118 different keys were titled `KeyError: 'feature_46'`, one sample as the whole."""
+    book = ErrorBook()
+    for i, key in enumerate(("feature_46", "feature_94", "feature_6")):
+        book.add(KEY_ERROR.format(key=key), 100.0 + i, "logs/user/error/0/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    assert group.varied
+    # the example is the earliest occurrence's value (t=100): the same whatever the read order
+    assert group_title(group.signature, group.message, group.varied) == (
+        "KeyError: '…' (e.g. 'feature_46')"
+    )
+
+
+def test_a_group_of_one_message_is_titled_by_that_message():
+    book = ErrorBook()
+    for at in (1.0, 2.0):
+        book.add(TRACEBACK.format(value="abc"), at, "logs/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    assert not group.varied
+    title = group_title(group.signature, group.message, group.varied)
+    assert title == "ValueError: could not convert string to float: 'abc'"
+
+
+def test_the_example_is_the_first_value_the_shape_replaces_and_is_cut():
+    assert first_varying_value("row 12 of /mnt/data/a.csv: 'x'") == "12"
+    assert first_varying_value("no values here") is None
+    long = "KeyError: '" + "k" * 100 + "'"
+    title = group_title("KeyError: '…'", long, True)
+    assert title.startswith("KeyError: '…' (e.g. 'kkk") and title.endswith("…)")
+    assert len(title) == len("KeyError: '…' (e.g. )") + 40

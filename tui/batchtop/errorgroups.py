@@ -84,6 +84,37 @@ def _shape(head: str) -> str:
     return " ".join(shape.split())
 
 
+EXAMPLE_CHARS = 40
+"""Characters of the example value quoted in a pattern title."""
+
+
+def group_title(signature: str, message: str, varied: bool) -> str:
+    """What an error group is called on screen. A group of one message is that message; a
+    group joining several (`KeyError: 'feature_46'`, `KeyError: 'feature_6'`, …) is its
+    pattern with one example value, `KeyError: '…' (e.g. 'feature_46')`, so one sample is
+    never presented as the whole (U12)."""
+    if not varied or not signature:
+        return message
+    example = first_varying_value(message)
+    if example is None:
+        return signature
+    if len(example) > EXAMPLE_CHARS:
+        example = example[: EXAMPLE_CHARS - 1] + "…"
+    return f"{signature} (e.g. {example})"
+
+
+def first_varying_value(message: str) -> str | None:
+    """The first part of `message` that `message_shape` turns into a placeholder (a quoted
+    value, a number, a path, an id…), as written; None when it has none."""
+    head = message[:SHAPED_CHARS]
+    best: tuple[int, int, str] | None = None
+    for rank, (pattern, _) in enumerate(_SHAPE_RULES):
+        found = pattern.search(head)
+        if found and (best is None or (found.start(), rank) < best[:2]):
+            best = (found.start(), rank, found.group(0))
+    return None if best is None else best[2]
+
+
 def signature_of(text: str) -> tuple[str, str]:
     """(signature, human message) of one error record."""
     exc_type, message = split_exception(text)
@@ -110,6 +141,9 @@ class ErrorGroup:
     last_path: str = ""
     mini_batches: dict[int, None] = field(default_factory=dict)
     """Mini-batches this error struck, where the record names one (the first MAX_PLACES)."""
+    varied: bool = False
+    """Its occurrences' messages differ (118 different keys of one `KeyError: '…'`): the
+    message kept is then one example of the group, not the group (see `group_title`)."""
     _newest: tuple[bool, float, str] | None = None
     _oldest: tuple[float, str] | None = None
 
@@ -141,6 +175,8 @@ class ErrorGroup:
         if self._newest is None or newest >= self._newest:
             self._newest = newest
             self.last_text, self.last_path = capped, path
+        if human != self.message:
+            self.varied = True  # two distinct messages seen, whichever came first
         if self._oldest is None or key < self._oldest:
             self._oldest = key
             self.message = human

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from batchtop import status as statuses
+from batchtop.errorgroups import group_title
 
 SERIES_NAMES = ("cpu", "memory", "disk_read", "disk_write", "net_sent", "net_recv")
 """Per-node resource series: percents for cpu/memory, MB/s for disk and network."""
@@ -141,6 +142,13 @@ class ErrorView:
     """Mini-batches it struck, where the logs name them (bounded)."""
     other_places: int = 0
     """Occurrences at places beyond those kept in `where` (which is bounded)."""
+    varied: bool = False
+    """Its occurrences' messages differ: `message` is one example (errorgroups.group_title)."""
+
+    @property
+    def title(self) -> str:
+        """`KeyError: '…' (e.g. 'feature_46')` for a group of many values, else the message."""
+        return group_title(self.signature, self.message, self.varied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +194,18 @@ class Snapshot:
         if self.started_at is None or self.data_time is None:
             return None
         return max(0.0, self.data_time - self.started_at)
+
+    @property
+    def per_process_counts(self) -> bool:
+        """Whether the logs give per-process counts that stand for the job's progress. Worker
+        logs in a wording no parser knows, or a tree with only the overview, leave every
+        process at 0 beside thousands processed: those zeros are "not known", and the view
+        draws them as `-` with a note (U8). Nothing processed anywhere: 0 is the truth."""
+        done = self.mini_batches.processed
+        if done <= 0:
+            return True
+        logged = sum(p.processed for n in self.nodes for p in n.processes)
+        return logged * 2 >= done  # attempts include retries: a full log has at least `done`
 
     @property
     def finished(self) -> bool:
