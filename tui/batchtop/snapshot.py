@@ -188,6 +188,11 @@ class Snapshot:
     notes: tuple[str, ...] = ()
     """Things the user must know to read the numbers right, e.g. nodes the tree names two ways
     without saying which is which (nodenames.py)."""
+    reading: tuple[int, int] | None = None
+    """While a source reads the history it found on attach (a cold tree, the first download
+    of a job): bytes read so far and bytes it found to read. None once that read is over.
+    States judged before then are provisional: silences measured against a partial read
+    (U2: 31 dead, 69 stale where the truth was 1 dead)."""
 
     @property
     def elapsed_seconds(self) -> float | None:

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from batchtop.app.liveness import DEAD, NodeRow, View
+from batchtop.app.loading import reading_words
 from batchtop.app.textfmt import age, log_text, style
 from batchtop.app.trouble import Spotlight, Trouble, killed_words, row_quiet, trouble
 from batchtop.status import style_class
@@ -86,7 +87,11 @@ class HeaderBar(Widget):
         if alarm is not None:
             out.append(" ")
             out.append_text(alarm)
-        if view is not None and view.data_stale and view.quiet_for is not None:
+        reading = reading_words(snap)
+        if reading is not None:
+            # node states are held back until the history is in: say so where alarms go
+            out.append(f" {reading}", style="italic")
+        elif view is not None and view.data_stale and view.quiet_for is not None:
             # the source went quiet while the job runs: one job-wide fact, never node states
             out.append(" ")
             out.append(f" ⚠ no new data for {age(view.quiet_for)} ", style=style("warn"))
@@ -106,7 +111,9 @@ class HeaderBar(Widget):
             + (newest.replace("T", " ") if newest else "-")
         )
         live = view is not None and view.live and not snap.finished
-        if view is not None and view.opened_later:
+        if reading is not None:
+            pass  # the data is old history being read, not "n s ago"
+        elif view is not None and view.opened_later:
             out.append(" (opened later)", style="dim")
         elif live and view is not None and not view.data_stale:
             if view.data_age is not None:

@@ -27,6 +27,7 @@ from textual.widget import Widget
 from batchtop.app.cells import counts_note
 from batchtop.app.header_bar import status_text
 from batchtop.app.liveness import View
+from batchtop.app.loading import reading_words
 from batchtop.app.textfmt import count, log_text, style
 from batchtop.snapshot import MiniBatchCounts
 from batchtop.timeparse import format_duration
@@ -214,6 +215,9 @@ class ProgressPane(Widget):
             out += pack([verdict], width)
 
         facts: list[Text] = []
+        reading = reading_words(snap)
+        if reading is not None:
+            facts.append(_segment("", f"{reading}: node states shown when it is in", "italic"))
         batches = _segment("mini-batches ", f"{mb.succeeded:,} ok", "green")
         batches.append(" · ", style="dim")
         batches.append(f"{mb.failed:,} failed", style=style("failed") if mb.failed else "")

@@ -77,7 +77,7 @@ class Pump:
             self.poke()
 
     def _snapshotter(self) -> None:
-        last: int | None = None
+        last: tuple[int, tuple[int, int] | None] | None = None
         while True:
             self._dirty.wait()
             if self.stop_event.is_set():
@@ -85,8 +85,9 @@ class Pump:
             self._dirty.clear()
             snap = self.ingestor.snapshot()
             self.snapshots += 1
-            if snap.version != last:
-                last = snap.version
+            # the end of the first read changes no count but makes the states final: deliver it
+            if (snap.version, snap.reading) != last:
+                last = (snap.version, snap.reading)
                 self.deliver(snap)
             if self.stop_event.wait(self.interval):
                 return

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from batchtop.app.liveness import DEAD, ENDED, IDLE, STALE, WORKING, NodeRow, ProcessRow, View
+from batchtop.app.loading import READING
 
 FAILING_MIN = 3
 """Fewer failed attempts than this never make a node "failing"."""
@@ -115,6 +116,8 @@ def row_quiet(row: NodeRow | ProcessRow) -> float | None:
 def node_rank(node: NodeRow, failing: set[str]) -> int:
     """0 = worst. A node's state already is its worst living process's state; a node with a
     killed worker comes right after the dead ones (its other workers may still work)."""
+    if node.state == READING:
+        return RANK_IDLE  # nothing is ranked before the history is read: natural order
     if node.state == ENDED and not killed_in(node):
         return RANK_ENDED
     rank = _STATE_RANK.get(node.state, RANK_IDLE)
@@ -162,7 +165,10 @@ def trouble(view: View) -> Trouble:
 
 
 def count_trouble(nodes: tuple[NodeRow, ...]) -> Trouble:
-    """How many nodes of each kind of trouble, and the one to name (the longest silent)."""
+    """How many nodes of each kind of trouble, and the one to name (the longest silent).
+    None while the history is read: states are held back then (loading.py)."""
+    if any(n.state == READING for n in nodes):
+        return Trouble(dead=0, stale=0, failing=0, slow=0, worst=None)
     failing = failing_nodes(nodes)
     dead = [n for n in nodes if n.state == DEAD]
     stale = [n for n in nodes if n.state == STALE]
