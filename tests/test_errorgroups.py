@@ -5,8 +5,8 @@ from __future__ import annotations
 from batchtop.errorgroups import (
     OVERFLOW_SIGNATURE,
     ErrorBook,
-    first_varying_value,
     group_title,
+    placeholder_values,
     signature_of,
 )
 
@@ -120,9 +120,7 @@ def test_a_group_of_many_values_is_titled_as_its_pattern_with_one_example():
     (group,) = book.groups.values()
     assert group.varied
     # the example is the earliest occurrence's value (t=100): the same whatever the read order
-    assert group_title(group.signature, group.message, group.varied) == (
-        "KeyError: '…' (e.g. 'feature_46')"
-    )
+    assert group.title == "KeyError: '…' (e.g. 'feature_46')"
 
 
 def test_a_group_of_one_message_is_titled_by_that_message():
@@ -131,14 +129,28 @@ def test_a_group_of_one_message_is_titled_by_that_message():
         book.add(TRACEBACK.format(value="abc"), at, "logs/x.txt", "0", "p", 1)
     (group,) = book.groups.values()
     assert not group.varied
-    title = group_title(group.signature, group.message, group.varied)
-    assert title == "ValueError: could not convert string to float: 'abc'"
+    assert group.title == "ValueError: could not convert string to float: 'abc'"
 
 
-def test_the_example_is_the_first_value_the_shape_replaces_and_is_cut():
-    assert first_varying_value("row 12 of /mnt/data/a.csv: 'x'") == "12"
-    assert first_varying_value("no values here") is None
+def test_the_example_is_the_value_that_varies_not_one_every_occurrence_shares():
+    """fixtures/v2-running: `FileNotFoundError: [Errno 2] No such file or directory: '…'`
+    was titled `(e.g. [Errno 2])`, a value all its occurrences share."""
+    book = ErrorBook()
+    for i, name in enumerate(("/mnt/in/b.csv", "/mnt/in/a.csv", "/mnt/in/c.csv")):
+        text = f"FileNotFoundError: [Errno 2] No such file or directory: '{name}'"
+        book.add(text, 10.0 - i, "logs/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    # earliest occurrence: c.csv at t=8; `[Errno 2]`, the same in all, stays as written
+    assert group.title == (
+        "FileNotFoundError: [Errno 2] No such file or directory: '…' (e.g. '/mnt/in/c.csv')"
+    )
+
+
+def test_placeholder_values_are_in_message_order_and_titles_are_cut():
+    assert placeholder_values("row 12 of /mnt/data/a.csv: 'x'") == ["12", "/mnt/data/a.csv", "'x'"]
+    assert placeholder_values("no values here") == []
     long = "KeyError: '" + "k" * 100 + "'"
-    title = group_title("KeyError: '…'", long, True)
+    title = group_title("KeyError: '…'", long, "KeyError: 'a'", "KeyError: 'z'")
     assert title.startswith("KeyError: '…' (e.g. 'kkk") and title.endswith("…)")
     assert len(title) == len("KeyError: '…' (e.g. )") + 40
+    assert group_title("KeyError: '…'", "KeyError: 'a'", "x", "x") == "KeyError: 'a'"

@@ -88,31 +88,55 @@ EXAMPLE_CHARS = 40
 """Characters of the example value quoted in a pattern title."""
 
 
-def group_title(signature: str, message: str, varied: bool) -> str:
-    """What an error group is called on screen. A group of one message is that message; a
-    group joining several (`KeyError: 'feature_46'`, `KeyError: 'feature_6'`, …) is its
-    pattern with one example value, `KeyError: '…' (e.g. 'feature_46')`, so one sample is
-    never presented as the whole (U12)."""
-    if not varied or not signature:
+def group_title(signature: str, message: str, lowest: str = "", highest: str = "") -> str:
+    """What an error group is called on screen. A group of one message is that message. A
+    group joining several (`KeyError: 'feature_46'`, `KeyError: 'feature_6'`, …: its `lowest`
+    and `highest` messages differ) is the message with the values that vary replaced by their
+    placeholder, and one example of the first: `KeyError: '…' (e.g. 'feature_46')`, so one
+    sample is never presented as the whole (U12). Values every occurrence shares stay as
+    written (`[Errno 2]`). The example is `message`'s (the earliest occurrence)."""
+    if lowest == highest:
         return message
-    example = first_varying_value(message)
-    if example is None:
-        return signature
+    low, high = placeholders(lowest), placeholders(highest)
+    mine = placeholders(message)
+    if len(low) == len(high) == len(mine):
+        spans = [
+            span
+            for span, a, b in zip(mine, low, high, strict=True)
+            if lowest[a[0] : a[1]] != highest[b[0] : b[1]]
+        ]
+    else:  # cannot be lined up (a difference past SHAPED_CHARS): every value may vary
+        spans = mine
+    if not spans:
+        return signature or message
+    out, at = [], 0
+    for begin, finish, placeholder in spans:
+        out += [message[at:begin], placeholder]
+        at = finish
+    out.append(message[at:])
+    example = message[spans[0][0] : spans[0][1]]
     if len(example) > EXAMPLE_CHARS:
         example = example[: EXAMPLE_CHARS - 1] + "…"
-    return f"{signature} (e.g. {example})"
+    return f"{''.join(out)} (e.g. {example})"
 
 
-def first_varying_value(message: str) -> str | None:
-    """The first part of `message` that `message_shape` turns into a placeholder (a quoted
-    value, a number, a path, an id…), as written; None when it has none."""
-    head = message[:SHAPED_CHARS]
-    best: tuple[int, int, str] | None = None
-    for rank, (pattern, _) in enumerate(_SHAPE_RULES):
-        found = pattern.search(head)
-        if found and (best is None or (found.start(), rank) < best[:2]):
-            best = (found.start(), rank, found.group(0))
-    return None if best is None else best[2]
+def placeholders(message: str) -> list[tuple[int, int, str]]:
+    """(start, end, placeholder) of each part of `message` that `message_shape` turns into a
+    placeholder (quoted values, numbers, paths, ids…), in the order they appear. The rules are
+    applied in the shape's order; each match is blanked with filler of its own length, so
+    positions stay those of `message` and a later rule cannot match inside an earlier one's
+    value."""
+    work = message[:SHAPED_CHARS]
+    found: list[tuple[int, int, str]] = []
+    for pattern, placeholder in _SHAPE_RULES:
+        found += [(m.start(), m.end(), placeholder) for m in pattern.finditer(work)]
+        work = pattern.sub(lambda m: "\0" * len(m.group(0)), work)
+    return sorted(found)
+
+
+def placeholder_values(message: str) -> list[str]:
+    """The values `placeholders` finds, as written."""
+    return [message[a:b] for a, b, _ in placeholders(message)]
 
 
 def signature_of(text: str) -> tuple[str, str]:
@@ -141,9 +165,10 @@ class ErrorGroup:
     last_path: str = ""
     mini_batches: dict[int, None] = field(default_factory=dict)
     """Mini-batches this error struck, where the record names one (the first MAX_PLACES)."""
-    varied: bool = False
-    """Its occurrences' messages differ (118 different keys of one `KeyError: '…'`): the
-    message kept is then one example of the group, not the group (see `group_title`)."""
+    lowest: str = ""
+    highest: str = ""
+    """The least and the greatest of its messages (as strings): they differ when the group
+    joins several values, and where they differ says which value varies (`group_title`)."""
     _newest: tuple[bool, float, str] | None = None
     _oldest: tuple[float, str] | None = None
 
@@ -175,11 +200,25 @@ class ErrorGroup:
         if self._newest is None or newest >= self._newest:
             self._newest = newest
             self.last_text, self.last_path = capped, path
-        if human != self.message:
-            self.varied = True  # two distinct messages seen, whichever came first
+        # whatever order occurrences arrive in, the same two are kept
+        if not self.lowest or human < self.lowest:
+            self.lowest = human
+        if human > self.highest:
+            self.highest = human
         if self._oldest is None or key < self._oldest:
             self._oldest = key
             self.message = human
+
+
+    @property
+    def varied(self) -> bool:
+        """Its occurrences' messages differ (118 different keys of one `KeyError: '…'`): the
+        message kept is then one example of the group, not the group."""
+        return self.lowest != self.highest
+
+    @property
+    def title(self) -> str:
+        return group_title(self.signature, self.message, self.lowest, self.highest)
 
 
 def _count_bounded(places: dict[str, int], place: str, group: ErrorGroup) -> None:

@@ -619,7 +619,7 @@ class JobState:
                 path=g.last_path,
                 mini_batches=tuple(g.mini_batches),
                 other_places=g.other_places,
-                varied=g.varied,
+                title=g.title,
             )
             for g in groups
         ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from batchtop import status as statuses
-from batchtop.errorgroups import group_title
 
 SERIES_NAMES = ("cpu", "memory", "disk_read", "disk_write", "net_sent", "net_recv")
 """Per-node resource series: percents for cpu/memory, MB/s for disk and network."""
@@ -142,13 +141,9 @@ class ErrorView:
     """Mini-batches it struck, where the logs name them (bounded)."""
     other_places: int = 0
     """Occurrences at places beyond those kept in `where` (which is bounded)."""
-    varied: bool = False
-    """Its occurrences' messages differ: `message` is one example (errorgroups.group_title)."""
-
-    @property
-    def title(self) -> str:
-        """`KeyError: '…' (e.g. 'feature_46')` for a group of many values, else the message."""
-        return group_title(self.signature, self.message, self.varied)
+    title: str = ""
+    """`KeyError: '…' (e.g. 'feature_46')` for a group of many values, else the message
+    (errorgroups.group_title): what the screen and the text report call the group."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             {
                 "signature": safe(e.signature),
                 "message": safe(e.message),
-                "title": safe(e.title),
+                "title": safe(e.title or e.message),
                 "count": e.count,
                 "first_seen": format_stamp(e.first_seen),
                 "last_seen": format_stamp(e.last_seen),
