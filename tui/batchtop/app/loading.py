@@ -22,18 +22,22 @@ READING = "reading"
 
 
 def history_fraction(snap: Snapshot) -> float | None:
-    """How much of the history found on attach is read (0..1), None when it is all in."""
+    """How much of the history found on attach is read (0..1); None when it is all in, or
+    when how much there is is not known yet (an Azure job before its first listing)."""
     if snap.reading is None:
         return None
     done, total = snap.reading
-    return 1.0 if total <= 0 else min(1.0, done / total)
+    return None if total <= 0 else min(1.0, done / total)
 
 
 def reading_words(snap: Snapshot) -> str | None:
-    """`reading history… 40%` while the first read goes on (never 100%: it is not over)."""
+    """`reading history… 40%` while the first read goes on (never 100%: it is not over),
+    `reading history…` while its size is not known; None once it is in."""
+    if snap.reading is None:
+        return None
     fraction = history_fraction(snap)
     if fraction is None:
-        return None
+        return "reading history…"
     return f"reading history… {min(99, int(fraction * 100))}%"
 
 

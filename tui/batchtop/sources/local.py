@@ -255,6 +255,7 @@ class LocalTree:
                         break
                     tail.offset += len(data)
                     got += len(data)
+                    self.bytes_read += len(data)  # before on_progress: it reports how far
                     self.ingestor.feed(rel, data)
                     if on_progress is not None:
                         on_progress()
@@ -263,7 +264,6 @@ class LocalTree:
         if got:
             self.notes.pop(rel, None)
             self.grew_at[rel] = time.monotonic()
-        self.bytes_read += got
         return got
 
 
