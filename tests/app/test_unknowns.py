@@ -86,3 +86,17 @@ async def test_a_killed_worker_is_named_in_the_header_and_counted_in_the_title(s
     header = text.splitlines()[0]
     assert "✖ 0/process001 killed (-9)" in header
     assert "Nodes 1 (1 killed)" in text
+
+
+async def test_a_process_detail_shows_the_process_not_its_node():
+    """U12 (second half): `enter` on process001 of node 1 (fixtures/v2-running) showed the
+    node's state and totals (`⚠ stale  done 21 · failed 3 · busy 0/2`) as the process's.
+    expected.json: node 1's process001 made 7 attempts, 1 failed."""
+    app = fixture_app("v2-running")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_node("1", "process001")
+        await pilot.pause()
+        first = screen_text(app).splitlines()[0].strip()
+    assert first.startswith("node 1 · process process001  idle  done 7 · failed 1 · batch -")
+    assert "busy" not in first and "done 21" not in first

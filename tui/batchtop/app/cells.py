@@ -10,6 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from batchtop.app.liveness import NodeRow
+from batchtop.app.textfmt import age, state_text
+from batchtop.app.trouble import killed_words, row_quiet
 from batchtop.snapshot import Snapshot
 
 UNKNOWN_COUNTS_NOTE = "these logs carry no per-node progress: Done, Err and Batch show -"
@@ -38,3 +40,37 @@ def busy_cell(node: NodeRow, known: bool = True) -> Text:
 def batch_cell(current: int | None) -> Text:
     """The mini-batch a process works on, `-` when no file says."""
     return Text("-" if current is None else str(current), justify="right")
+
+
+def _count(value: int, known: bool) -> str:
+    return f"{value:,}" if known else "-"
+
+
+def detail_summary(row: NodeRow, process: str | None, known: bool = True) -> Text:
+    """The facts after `node N · process P` in the node detail's first line: the process's
+    own state and counts when one was opened (U12: it showed the node's, as if the node's
+    totals were the process's), else the node's."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    proc = next((p for p in row.processes if p.view.name == process), None)
+    if process is not None and proc is not None:
+        out.append_text(state_text(proc.state))
+        view = proc.view
+        out.append(
+            f"  done {_count(view.processed, known)} · failed {_count(view.failed, known)}"
+            f" · batch {'-' if view.current is None else view.current}"
+            f" · quiet {age(row_quiet(proc))}"
+        )
+        if view.after_exit == "dead":
+            out.append(f" · {killed_words(proc)}", style="bold")
+        if proc.straggler:
+            out.append(" · slow", style="bold yellow")
+        return out
+    out.append_text(state_text(row.state))
+    busy = f"{row.busy}/{len(row.processes)}" if known else "-"
+    out.append(
+        f"  done {_count(row.done, known)} · failed {_count(row.failed, known)} · busy {busy}"
+        f" · quiet {age(row_quiet(row))}"
+    )
+    if row.stragglers:
+        out.append(f" · {row.stragglers} slow", style="bold yellow")
+    return out
