@@ -154,3 +154,14 @@ def test_placeholder_values_are_in_message_order_and_titles_are_cut():
     assert title.startswith("KeyError: '…' (e.g. 'kkk") and title.endswith("…)")
     assert len(title) == len("KeyError: '…' (e.g. )") + 40
     assert group_title("KeyError: '…'", "KeyError: 'a'", "x", "x") == "KeyError: 'a'"
+
+
+def test_varying_numbers_read_as_an_ellipsis_in_a_title():
+    book = ErrorBook()
+    for at, size in ((1.0, "2.10"), (2.0, "1.50")):
+        text = f"RuntimeError: CUDA out of memory. Tried to allocate {size} GiB (GPU 1)"
+        book.add(text, at, "logs/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    assert group.title == (
+        "RuntimeError: CUDA out of memory. Tried to allocate … GiB (GPU 1) (e.g. 2.10)"
+    )

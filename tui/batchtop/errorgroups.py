@@ -111,13 +111,17 @@ def group_title(signature: str, message: str, lowest: str = "", highest: str = "
         return signature or message
     out, at = [], 0
     for begin, finish, placeholder in spans:
-        out += [message[at:begin], placeholder]
+        out += [message[at:begin], _SHOWN.get(placeholder, placeholder)]
         at = finish
     out.append(message[at:])
     example = message[spans[0][0] : spans[0][1]]
     if len(example) > EXAMPLE_CHARS:
         example = example[: EXAMPLE_CHARS - 1] + "…"
     return f"{''.join(out)} (e.g. {example})"
+
+
+_SHOWN = {"<n>": "…", "<hex>": "…", "<id>": "…", "<path>": "…"}
+"""How a varying value reads in a title: `allocate … GiB`, not the signature's `<n>`."""
 
 
 def placeholders(message: str) -> list[tuple[int, int, str]]:
