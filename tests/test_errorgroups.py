@@ -144,6 +144,15 @@ def test_the_example_is_the_value_that_varies_not_one_every_occurrence_shares():
     assert group.title == (
         "FileNotFoundError: [Errno 2] No such file or directory: '…' (e.g. '/mnt/in/c.csv')"
     )
+    # a long path: its last part tells the files apart, and fits a two-line row at 80 columns
+    title = group_title(
+        "FileNotFoundError: [Errno 2] No such file or directory: '…'",
+        "FileNotFoundError: [Errno 2] No such file or directory: "
+        "'/mnt/azureml/inputs/part-0000640.csv'",
+        "FileNotFoundError: [Errno 2] No such file or directory: '/mnt/a'",
+        "FileNotFoundError: [Errno 2] No such file or directory: '/mnt/b'",
+    )
+    assert title.endswith(": '…' (e.g. '…/part-0000640.csv')")
 
 
 def test_placeholder_values_are_in_message_order_and_titles_are_cut():

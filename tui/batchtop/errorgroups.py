@@ -114,10 +114,20 @@ def group_title(signature: str, message: str, lowest: str = "", highest: str = "
         out += [message[at:begin], _SHOWN.get(placeholder, placeholder)]
         at = finish
     out.append(message[at:])
-    example = message[spans[0][0] : spans[0][1]]
+    example = _short_example(message[spans[0][0] : spans[0][1]])
     if len(example) > EXAMPLE_CHARS:
         example = example[: EXAMPLE_CHARS - 1] + "…"
     return f"{''.join(out)} (e.g. {example})"
+
+
+def _short_example(value: str) -> str:
+    """A path's last part is what tells files apart: `'…/part-0000640.csv'`, not the whole
+    mount path, which pushed the example out of a two-line row at 80 columns."""
+    quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] else ""
+    inner = value[1:-1] if quote else value
+    if "/" not in inner.rstrip("/") or len(value) <= 24:
+        return value
+    return f"{quote}…/{inner.rstrip('/').rsplit('/', 1)[1]}{quote}"
 
 
 _SHOWN = {"<n>": "…", "<hex>": "…", "<id>": "…", "<path>": "…"}
