@@ -183,6 +183,7 @@ class ErrorGroup:
     highest: str = ""
     """The least and the greatest of its messages (as strings): they differ when the group
     joins several values, and where they differ says which value varies (`group_title`)."""
+    _title: tuple[tuple[str, str, str], str] | None = None
     _newest: tuple[bool, float, str] | None = None
     _oldest: tuple[float, str] | None = None
 
@@ -232,7 +233,12 @@ class ErrorGroup:
 
     @property
     def title(self) -> str:
-        return group_title(self.signature, self.message, self.lowest, self.highest)
+        """`group_title`, remembered while the three messages it is made of stay the same
+        (every snapshot asks for every group's)."""
+        key = (self.message, self.lowest, self.highest)
+        if self._title is None or self._title[0] != key:
+            self._title = (key, group_title(self.signature, *key))
+        return self._title[1]
 
 
 def _count_bounded(places: dict[str, int], place: str, group: ErrorGroup) -> None:

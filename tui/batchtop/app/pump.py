@@ -19,6 +19,9 @@ from collections.abc import Callable
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
 
+READING_EVERY = 0.5
+"""Seconds between snapshots while the history found on attach is read (the percent moves)."""
+
 Follower = Callable[[threading.Event, Callable[[], None]], None]
 
 
@@ -89,5 +92,8 @@ class Pump:
             if (snap.version, snap.reading) != last:
                 last = (snap.version, snap.reading)
                 self.deliver(snap)
-            if self.stop_event.wait(self.interval):
+            # while history is read, frames hold no states and only the counts move: fewer of
+            # them leave the GIL to the reader, so the states come sooner
+            wait = self.interval if snap.reading is None else max(self.interval, READING_EVERY)
+            if self.stop_event.wait(wait):
                 return
