@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from batchtop.errorgroups import OVERFLOW_SIGNATURE, ErrorBook, signature_of
+from batchtop.errorgroups import (
+    OVERFLOW_SIGNATURE,
+    ErrorBook,
+    group_title,
+    placeholder_values,
+    signature_of,
+)
 
 TRACEBACK = """Traceback (most recent call last):
   File "/mnt/azureml/cr/j/abc/exe/wd/score.py", line 42, in run
@@ -98,3 +104,73 @@ def test_shapes_are_remembered_within_a_bound_and_equal_the_uncached_rule():
     info = errorgroups._shape.cache_info()
     assert info.currsize == errorgroups.SHAPE_CACHE
     assert errorgroups.message_shape(long_a) == "row <n> '…' " * 38 + "row <n>"
+
+
+KEY_ERROR = """Traceback (most recent call last):
+  File "/mnt/azureml/cr/j/abc/exe/wd/score.py", line 17, in run
+    row = features['{key}']
+KeyError: '{key}'"""
+
+
+def test_a_group_of_many_values_is_titled_as_its_pattern_with_one_example():
+    """U12: 118 different keys were titled `KeyError: 'feature_46'`, one sample as the whole."""
+    book = ErrorBook()
+    for i, key in enumerate(("feature_46", "feature_94", "feature_6")):
+        book.add(KEY_ERROR.format(key=key), 100.0 + i, "logs/user/error/0/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    assert group.varied
+    # the example is the earliest occurrence's value (t=100): the same whatever the read order
+    assert group.title == "KeyError: '…' (e.g. 'feature_46')"
+
+
+def test_a_group_of_one_message_is_titled_by_that_message():
+    book = ErrorBook()
+    for at in (1.0, 2.0):
+        book.add(TRACEBACK.format(value="abc"), at, "logs/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    assert not group.varied
+    assert group.title == "ValueError: could not convert string to float: 'abc'"
+
+
+def test_the_example_is_the_value_that_varies_not_one_every_occurrence_shares():
+    """fixtures/v2-running: `FileNotFoundError: [Errno 2] No such file or directory: '…'`
+    was titled `(e.g. [Errno 2])`, a value all its occurrences share."""
+    book = ErrorBook()
+    for i, name in enumerate(("/mnt/in/b.csv", "/mnt/in/a.csv", "/mnt/in/c.csv")):
+        text = f"FileNotFoundError: [Errno 2] No such file or directory: '{name}'"
+        book.add(text, 10.0 - i, "logs/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    # earliest occurrence: c.csv at t=8; `[Errno 2]`, the same in all, stays as written
+    assert group.title == (
+        "FileNotFoundError: [Errno 2] No such file or directory: '…' (e.g. '/mnt/in/c.csv')"
+    )
+    # a long path: its last part tells the files apart, and fits a two-line row at 80 columns
+    title = group_title(
+        "FileNotFoundError: [Errno 2] No such file or directory: '…'",
+        "FileNotFoundError: [Errno 2] No such file or directory: "
+        "'/mnt/azureml/inputs/part-0000640.csv'",
+        "FileNotFoundError: [Errno 2] No such file or directory: '/mnt/a'",
+        "FileNotFoundError: [Errno 2] No such file or directory: '/mnt/b'",
+    )
+    assert title.endswith(": '…' (e.g. '…/part-0000640.csv')")
+
+
+def test_placeholder_values_are_in_message_order_and_titles_are_cut():
+    assert placeholder_values("row 12 of /mnt/data/a.csv: 'x'") == ["12", "/mnt/data/a.csv", "'x'"]
+    assert placeholder_values("no values here") == []
+    long = "KeyError: '" + "k" * 100 + "'"
+    title = group_title("KeyError: '…'", long, "KeyError: 'a'", "KeyError: 'z'")
+    assert title.startswith("KeyError: '…' (e.g. 'kkk") and title.endswith("…)")
+    assert len(title) == len("KeyError: '…' (e.g. )") + 40
+    assert group_title("KeyError: '…'", "KeyError: 'a'", "x", "x") == "KeyError: 'a'"
+
+
+def test_varying_numbers_read_as_an_ellipsis_in_a_title():
+    book = ErrorBook()
+    for at, size in ((1.0, "2.10"), (2.0, "1.50")):
+        text = f"RuntimeError: CUDA out of memory. Tried to allocate {size} GiB (GPU 1)"
+        book.add(text, at, "logs/x.txt", "0", "p", 1)
+    (group,) = book.groups.values()
+    assert group.title == (
+        "RuntimeError: CUDA out of memory. Tried to allocate … GiB (GPU 1) (e.g. 2.10)"
+    )

@@ -84,6 +84,75 @@ def _shape(head: str) -> str:
     return " ".join(shape.split())
 
 
+EXAMPLE_CHARS = 40
+"""Characters of the example value quoted in a pattern title."""
+
+
+def group_title(signature: str, message: str, lowest: str = "", highest: str = "") -> str:
+    """What an error group is called on screen. A group of one message is that message. A
+    group joining several (`KeyError: 'feature_46'`, `KeyError: 'feature_6'`, …: its `lowest`
+    and `highest` messages differ) is the message with the values that vary replaced by their
+    placeholder, and one example of the first: `KeyError: '…' (e.g. 'feature_46')`, so one
+    sample is never presented as the whole (U12). Values every occurrence shares stay as
+    written (`[Errno 2]`). The example is `message`'s (the earliest occurrence)."""
+    if lowest == highest:
+        return message
+    low, high = placeholders(lowest), placeholders(highest)
+    mine = placeholders(message)
+    if len(low) == len(high) == len(mine):
+        spans = [
+            span
+            for span, a, b in zip(mine, low, high, strict=True)
+            if lowest[a[0] : a[1]] != highest[b[0] : b[1]]
+        ]
+    else:  # cannot be lined up (a difference past SHAPED_CHARS): every value may vary
+        spans = mine
+    if not spans:
+        return signature or message
+    out, at = [], 0
+    for begin, finish, placeholder in spans:
+        out += [message[at:begin], _SHOWN.get(placeholder, placeholder)]
+        at = finish
+    out.append(message[at:])
+    example = _short_example(message[spans[0][0] : spans[0][1]])
+    if len(example) > EXAMPLE_CHARS:
+        example = example[: EXAMPLE_CHARS - 1] + "…"
+    return f"{''.join(out)} (e.g. {example})"
+
+
+def _short_example(value: str) -> str:
+    """A path's last part is what tells files apart: `'…/part-0000640.csv'`, not the whole
+    mount path, which pushed the example out of a two-line row at 80 columns."""
+    quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] else ""
+    inner = value[1:-1] if quote else value
+    if "/" not in inner.rstrip("/") or len(value) <= 24:
+        return value
+    return f"{quote}…/{inner.rstrip('/').rsplit('/', 1)[1]}{quote}"
+
+
+_SHOWN = {"<n>": "…", "<hex>": "…", "<id>": "…", "<path>": "…"}
+"""How a varying value reads in a title: `allocate … GiB`, not the signature's `<n>`."""
+
+
+def placeholders(message: str) -> list[tuple[int, int, str]]:
+    """(start, end, placeholder) of each part of `message` that `message_shape` turns into a
+    placeholder (quoted values, numbers, paths, ids…), in the order they appear. The rules are
+    applied in the shape's order; each match is blanked with filler of its own length, so
+    positions stay those of `message` and a later rule cannot match inside an earlier one's
+    value."""
+    work = message[:SHAPED_CHARS]
+    found: list[tuple[int, int, str]] = []
+    for pattern, placeholder in _SHAPE_RULES:
+        found += [(m.start(), m.end(), placeholder) for m in pattern.finditer(work)]
+        work = pattern.sub(lambda m: "\0" * len(m.group(0)), work)
+    return sorted(found)
+
+
+def placeholder_values(message: str) -> list[str]:
+    """The values `placeholders` finds, as written."""
+    return [message[a:b] for a, b, _ in placeholders(message)]
+
+
 def signature_of(text: str) -> tuple[str, str]:
     """(signature, human message) of one error record."""
     exc_type, message = split_exception(text)
@@ -110,6 +179,11 @@ class ErrorGroup:
     last_path: str = ""
     mini_batches: dict[int, None] = field(default_factory=dict)
     """Mini-batches this error struck, where the record names one (the first MAX_PLACES)."""
+    lowest: str = ""
+    highest: str = ""
+    """The least and the greatest of its messages (as strings): they differ when the group
+    joins several values, and where they differ says which value varies (`group_title`)."""
+    _title: tuple[tuple[str, str, str], str] | None = None
     _newest: tuple[bool, float, str] | None = None
     _oldest: tuple[float, str] | None = None
 
@@ -141,9 +215,30 @@ class ErrorGroup:
         if self._newest is None or newest >= self._newest:
             self._newest = newest
             self.last_text, self.last_path = capped, path
+        # whatever order occurrences arrive in, the same two are kept
+        if not self.lowest or human < self.lowest:
+            self.lowest = human
+        if human > self.highest:
+            self.highest = human
         if self._oldest is None or key < self._oldest:
             self._oldest = key
             self.message = human
+
+
+    @property
+    def varied(self) -> bool:
+        """Its occurrences' messages differ (118 different keys of one `KeyError: '…'`): the
+        message kept is then one example of the group, not the group."""
+        return self.lowest != self.highest
+
+    @property
+    def title(self) -> str:
+        """`group_title`, remembered while the three messages it is made of stay the same
+        (every snapshot asks for every group's)."""
+        key = (self.message, self.lowest, self.highest)
+        if self._title is None or self._title[0] != key:
+            self._title = (key, group_title(self.signature, *key))
+        return self._title[1]
 
 
 def _count_bounded(places: dict[str, int], place: str, group: ErrorGroup) -> None:

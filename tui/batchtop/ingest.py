@@ -87,6 +87,8 @@ class Ingestor:
         self._error_keys: set[int] = set()
         self.skipped: dict[str, str] = {}
         """Files the source could not read, and why (a FIFO, a loop, no permission)."""
+        self._history: tuple[int, int] | None = None
+        """(bytes read, bytes to read) while a source reads what it found on attach."""
 
     # -- what sources call ------------------------------------------------------------
     def feed(self, path: str, data: bytes) -> None:
@@ -146,11 +148,25 @@ class Ingestor:
         followed = self._files.get(path)
         return bool(followed and followed.parser and followed.parser.has_open_record)
 
+    def reading_history(self, done: int, total: int) -> None:
+        """A source is reading the history it found on attach: `done` of `total` bytes. Every
+        snapshot until `history_read()` says so, taken under the same lock as the bytes fed,
+        so a frame never shows states judged on a partial read as if they were final."""
+        with self.lock:
+            self._history = (done, max(total, done))
+
+    def history_read(self) -> None:
+        """The history found on attach is in: snapshots are final again."""
+        with self.lock:
+            self._history = None
+
     def snapshot(self) -> Snapshot:
         with self.lock:
             snap = self.state.snapshot()
             if self.skipped:
                 snap = replace(snap, skipped=tuple(sorted(self.skipped.items())))
+            if self._history is not None:
+                snap = replace(snap, reading=self._history)
             return snap
 
     def kind_of(self, path: str) -> str:

@@ -609,6 +609,11 @@ class JobState:
             failed=max(0, self.items_failed) if items_known else None,
         )
         node_views, notes = self._node_views()
+        elapsed = (
+            None
+            if self.started_at is None or self.data_time is None
+            else max(0.0, self.data_time - self.started_at)
+        )
         return Snapshot(
             status=self.status,
             verdict=self.verdict,
@@ -616,8 +621,10 @@ class JobState:
             job_url=self.job_url,
             mini_batches=counts,
             items=items,
-            rate_per_min=self.rate.per_minute(),
-            eta_seconds=self.rate.eta_seconds(remaining) if has_eta else None,
+            rate_per_min=self.rate.per_minute(counts.processed, elapsed),
+            eta_seconds=(
+                self.rate.eta_seconds(remaining, counts.processed, elapsed) if has_eta else None
+            ),
             runtime_eta_seconds=self.runtime_eta if has_eta else None,
             started_at=self.started_at,
             queued_seconds=self.queued_seconds(),
@@ -688,6 +695,7 @@ class JobState:
                 path=g.last_path,
                 mini_batches=tuple(g.mini_batches),
                 other_places=g.other_places,
+                title=g.title,
             )
             for g in groups
         ]

@@ -5,6 +5,11 @@ from any source of completions and looks at a recent window, so a job that slowe
 node) gets an honest, longer ETA quickly. Time is the logs' time, not the wall clock: a finished
 job opened a week later still shows the rate it ran at.
 
+When neither the runtime's own counts nor the attempts give a window rate that stands for the
+job (one overview line so far; worker logs in a wording nobody parses, so the only attempt
+counted is one old failure), the rate is the job's processed count over its elapsed time: a
+job whose overview says 212 done in 10 minutes is not shown as `0.0/min` (U10).
+
 Completions arrive out of order (many worker logs and a CSV read one after another), so they
 are counted into fixed time buckets rather than treated as an ordered series; the buckets
 older than the window are dropped, keeping memory fixed.
@@ -28,11 +33,14 @@ class RateEstimator:
         self._oldest: float | None = None
         self._keep = int(window // BUCKET_SECONDS) + 2
         self._progress: list[tuple[float, int]] = []  # (at, processed) from progress lines
+        self._counted = 0
+        """Completions ever reported to `completed` (to judge whether they stand for the job)."""
 
     def completed(self, at: float | None, count: int = 1) -> None:
         """`count` mini-batches finished at `at` (from attempts: CSV rows, worker logs)."""
         if at is None:
             return
+        self._counted += count
         bucket = int(at // BUCKET_SECONDS)
         if self._newest is not None and bucket < int(self._newest // BUCKET_SECONDS) - self._keep:
             self._note_time(at)
@@ -86,9 +94,22 @@ class RateEstimator:
         if self._oldest is None or at < self._oldest:
             self._oldest = at
 
-    def per_minute(self) -> float | None:
+    def per_minute(
+        self, processed: int | None = None, elapsed: float | None = None
+    ) -> float | None:
+        """The recent rate; given the job's `processed` count and `elapsed` log seconds, falls
+        back to their ratio when the recent evidence does not stand for the job."""
         from_progress = self._from_progress()
-        return from_progress if from_progress is not None else self._from_buckets()
+        if from_progress is not None:
+            return from_progress
+        if processed is not None and self._counted * 2 < processed:
+            # the attempts seen are a small part of what the job says it did: their window
+            # would measure the parsers' blind spot, not the job
+            return average_per_minute(processed, elapsed)
+        from_buckets = self._from_buckets()
+        if from_buckets is None:
+            return average_per_minute(processed, elapsed)
+        return from_buckets
 
     def _from_progress(self) -> float | None:
         samples = self._progress
@@ -110,12 +131,22 @@ class RateEstimator:
             return None
         return done * 60.0 / span
 
-    def eta_seconds(self, remaining: int | None) -> float | None:
+    def eta_seconds(
+        self, remaining: int | None, processed: int | None = None, elapsed: float | None = None
+    ) -> float | None:
         if remaining is None:
             return None
         if remaining <= 0:
             return 0.0
-        rate = self.per_minute()
+        rate = self.per_minute(processed, elapsed)
         if not rate:
             return None
         return remaining * 60.0 / rate
+
+
+def average_per_minute(processed: int | None, elapsed: float | None) -> float | None:
+    """Mini-batches per minute over the whole run so far; None until something is done and
+    a bucket's worth of time has passed (one early burst is not a rate)."""
+    if not processed or elapsed is None or elapsed < BUCKET_SECONDS:
+        return None
+    return processed * 60.0 / elapsed

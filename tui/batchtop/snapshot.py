@@ -154,6 +154,9 @@ class ErrorView:
     """Mini-batches it struck, where the logs name them (bounded)."""
     other_places: int = 0
     """Occurrences at places beyond those kept in `where` (which is bounded)."""
+    title: str = ""
+    """`KeyError: '…' (e.g. 'feature_46')` for a group of many values, else the message
+    (errorgroups.group_title): what the screen and the text report call the group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +199,29 @@ class Snapshot:
     skipped: tuple[tuple[str, str], ...] = ()
     """(path, why) of files the source could not read: FIFOs, symlinked folders, unreadable
     files and folders. They hold no counts, and must not vanish silently (R18)."""
+    reading: tuple[int, int] | None = None
+    """While a source reads the history it found on attach (a cold tree, the first download
+    of a job): bytes read so far and bytes it found to read. None once that read is over.
+    States judged before then are provisional: silences measured against a partial read
+    (U2: 31 dead, 69 stale where the truth was 1 dead)."""
 
     @property
     def elapsed_seconds(self) -> float | None:
         if self.started_at is None or self.data_time is None:
             return None
         return max(0.0, self.data_time - self.started_at)
+
+    @property
+    def per_process_counts(self) -> bool:
+        """Whether the logs give per-process counts that stand for the job's progress. Worker
+        logs in a wording no parser knows, or a tree with only the overview, leave every
+        process at 0 beside thousands processed: those zeros are "not known", and the view
+        draws them as `-` with a note (U8). Nothing processed anywhere: 0 is the truth."""
+        done = self.mini_batches.processed
+        if done <= 0:
+            return True
+        logged = sum(p.processed for n in self.nodes for p in n.processes)
+        return logged * 2 >= done  # attempts include retries: a full log has at least `done`
 
     @property
     def finished(self) -> bool:

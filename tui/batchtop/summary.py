@@ -32,6 +32,8 @@ EXIT_CODES_HELP = (
     "6 a --stream ended without the job's outcome"
 )
 
+UNKNOWN_COUNTS_NOTE = "these logs carry no per-node progress: per-process counts are -"
+"""Said when the per-process counts are not known (Snapshot.per_process_counts)."""
 MESSAGE_CUT = 100
 """Characters of an error message in the text summary (--json has it whole)."""
 SKIPPED_SHOWN = 10
@@ -47,6 +49,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
     rows, _ = judge(snap)
     states = states_of_rows(rows)
     eta = estimate(snap, rows)  # knows dead and slow nodes; None: no per-process pace
+    known = snap.per_process_counts  # else per-process counts are null: no file gives them
     return {
         "job": safe(snap.job_name) if snap.job_name else None,
         "source": safe(source) if source else None,
@@ -83,8 +86,8 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
                     {
                         "name": safe(p.name),
                         "state": states[node.name][1][p.name],
-                        "processed": p.processed,
-                        "failed": p.failed,
+                        "processed": p.processed if known else None,
+                        "failed": p.failed if known else None,
                         "current": p.current,
                         "last_seen": format_stamp(p.last_seen),
                         **_process_extras(p),
@@ -100,6 +103,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             {
                 "signature": safe(e.signature),
                 "message": safe(e.message),
+                "title": safe(e.title or e.message),
                 "count": e.count,
                 "first_seen": format_stamp(e.first_seen),
                 "last_seen": format_stamp(e.last_seen),
@@ -110,7 +114,8 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
             for e in snap.errors
         ],
         "unparsed_lines": {safe(f.path): f.unparsed for f in snap.files if f.unparsed},
-        "notes": [safe(n) for n in snap.notes],
+        "notes": [safe(n) for n in snap.notes]
+        + ([] if snap.per_process_counts else [UNKNOWN_COUNTS_NOTE]),
         "skipped_files": {safe(path): safe(why) for path, why in snap.skipped},
         "advice": [a.as_dict() for a in advice_for_snapshot(snap)],
     }
@@ -207,14 +212,17 @@ def _places(where: list[str], other: int) -> str:
 def summary_text(data: dict[str, Any]) -> str:
     """Compact human report (about 10 lines plus one per node and error group)."""
     mb, items = data["mini_batches"], data["items"]
-    total = mb["total"] if mb["total"] is not None else "?"
-    pct = f" ({100 * mb['processed'] / mb['total']:.1f}%)" if mb["total"] else ""
+    if mb["total"] is None:
+        so_far = f"{mb['processed']} (total not known yet)"
+    else:
+        pct = f" ({100 * mb['processed'] / mb['total']:.1f}%)" if mb["total"] else ""
+        so_far = f"{mb['processed']}/{mb['total']}{pct}"
     lines = [
         f"job      {data['job'] or '-'}   source {data['source'] or '-'}",
         *_replay_line(data.get("replay")),
         f"status   {data['status']}"
         + (f"   verdict: {data['verdict']}" if data["verdict"] else ""),
-        f"batches  {mb['processed']}/{total}{pct} mini-batches processed: {mb['succeeded']} ok, "
+        f"batches  {so_far} mini-batches processed: {mb['succeeded']} ok, "
         f"{mb['failed']} failed, {mb['retried']} retried",
     ]
     if items["total"] is not None or items["succeeded"] is not None:
@@ -253,7 +261,7 @@ def summary_text(data: dict[str, Any]) -> str:
         )
     for err in data["errors"][:10]:
         lines.append(
-            f"error x{err['count']:<5} {cut(err['message'], MESSAGE_CUT)}"
+            f"error x{err['count']:<5} {cut(err.get('title') or err['message'], MESSAGE_CUT)}"
             f"  [{_places(err['where'], err['other_places'])}]"
         )
     if len(data["errors"]) > 10:
@@ -274,7 +282,7 @@ def summary_text(data: dict[str, Any]) -> str:
 
 def _process_text(p: dict[str, Any]) -> str:
     """`process001 working 12/1` plus, where known, `(cpu 95% mem 41%)` and `killed -9, dead`."""
-    text = f"{p['name']} {p['state']} {p['processed']}/{p['failed']}"
+    text = f"{p['name']} {p['state']} {_dash(p['processed'])}/{_dash(p['failed'])}"
     usage = []
     if p.get("cpu_percent") is not None:
         usage.append(f"cpu {p['cpu_percent']:.0f}%")

@@ -26,6 +26,7 @@ from batchtop.app.file_picker_screen import FilePickerScreen
 from batchtop.app.help_screen import HelpScreen
 from batchtop.app.host import ShowsView
 from batchtop.app.liveness import Liveness, View
+from batchtop.app.loading import provisional
 from batchtop.app.log_viewer_screen import LogViewerScreen, ReadFrom
 from batchtop.app.main_screen import MainScreen
 from batchtop.app.messages import (
@@ -211,7 +212,8 @@ class BatchtopApp(ReplayControls, App[None]):
         if snap is None:
             return
         snap, live = self.replayed(snap)  # the moment `[`/`]` chose, if any (replay_controls)
-        view = self.liveness.derive(snap, self.clock(), self.live and live)
+        # one View per frame; while history is read its states are held back (loading.py)
+        view = provisional(self.liveness.derive(snap, self.clock(), self.live and live))
         self.view = view
         if self.alerts is not None and live:  # alerts follow the live job, not a replay
             self.alerts.update(view, self.clock())

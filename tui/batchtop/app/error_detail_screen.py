@@ -29,7 +29,7 @@ MAX_TRACEBACK_CHARS = 64 * 1024
 
 def error_summary(error: ErrorView) -> Text:
     out = Text()
-    out.append(safe(error.message or error.signature, 1000), style="bold red")
+    out.append(safe(error.title or error.message or error.signature, 1000), style="bold red")
     out.append("\n")
     out.append(f"{error.count:,} occurrence(s)", style="bold")
     first, last = format_stamp(error.first_seen), format_stamp(error.last_seen)

@@ -73,7 +73,7 @@ class ErrorsPane(SyncedTable):
     def message_text(self, error: ErrorView) -> Text:
         """The message wrapped to its column, at most WRAP_LINES lines (the last one ending in
         … when there is more): the exception type and its key words always show."""
-        message = one_line(error.message or error.traceback, MESSAGE_LIMIT)
+        message = one_line(error.title or error.message or error.traceback, MESSAGE_LIMIT)
         width = self.column_width("message")
         if not width:
             return Text(message, no_wrap=True, overflow="ellipsis")

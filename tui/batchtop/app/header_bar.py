@@ -13,9 +13,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from batchtop.app.liveness import View
+from batchtop.app.liveness import DEAD, NodeRow, View
+from batchtop.app.loading import reading_words
 from batchtop.app.textfmt import age, log_text, style
-from batchtop.app.trouble import Trouble, trouble
+from batchtop.app.trouble import Spotlight, Trouble, killed_words, row_quiet, trouble
 from batchtop.status import style_class
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_stamp
@@ -53,6 +54,8 @@ class HeaderBar(Widget):
         super().__init__(**kwargs)
         self.label = label
         self._text = Text()
+        self.spotlight = Spotlight()
+        """Keeps the named node from one frame to the next (U11)."""
 
     def show(self, view: View | None, paused: bool, note: str | None = None) -> None:
         text = self.build(view, paused, note)
@@ -77,11 +80,18 @@ class HeaderBar(Widget):
             out.append("reading…", style="dim")
             return out
         out.append_text(status_text(snap.status))
-        alarm = node_alarm(trouble(view)) if view is not None else None
+        alarm = None
+        if view is not None:
+            found = trouble(view)
+            alarm = node_alarm(found, self.spotlight.pick(found, view.nodes))
         if alarm is not None:
             out.append(" ")
             out.append_text(alarm)
-        if view is not None and view.data_stale and view.quiet_for is not None:
+        reading = reading_words(snap)
+        if reading is not None:
+            # node states are held back until the history is in: say so where alarms go
+            out.append(f" {reading}", style="italic")
+        elif view is not None and view.data_stale and view.quiet_for is not None:
             # the source went quiet while the job runs: one job-wide fact, never node states
             out.append(" ")
             out.append(f" ⚠ no new data for {age(view.quiet_for)} ", style=style("warn"))
@@ -101,7 +111,9 @@ class HeaderBar(Widget):
             + (newest.replace("T", " ") if newest else "-")
         )
         live = view is not None and view.live and not snap.finished
-        if view is not None and view.opened_later:
+        if reading is not None:
+            pass  # the data is old history being read, not "n s ago"
+        elif view is not None and view.opened_later:
             out.append(" (opened later)", style="dim")
         elif live and view is not None and not view.data_stale:
             if view.data_age is not None:
@@ -112,24 +124,41 @@ class HeaderBar(Widget):
         return out
 
 
-def node_alarm(found: Trouble) -> Text | None:
-    """`✖ node 9 dead for 2m (+1 dead, 3 stale)`: the worst node by name, the rest counted."""
-    worst = found.worst
+def node_alarm(found: Trouble, named: NodeRow | None = None) -> Text | None:
+    """`✖ node 9 dead for 2m (+1 dead, 1 killed, 3 stale)`: the worst node by name (`named`,
+    the one the Spotlight keeps; `found.worst` by default), the rest counted. Without a dead
+    or stale node, a killed worker leads: `✖ 2/process001 killed (-9)` (U9)."""
+    worst = named if named is not None else found.worst
     if worst is None:
-        return None
-    dead = found.dead > 0
+        return killed_alarm(found)
+    dead = worst.state == DEAD
     glyph, word, kind = ("✖", "dead", "alarm") if dead else ("⚠", "stale", "warn")
     text = Text()
     text.append(
-        f" {glyph} node {safe(worst.view.name, 30)} {word} for {age(worst.silence)} ",
+        f" {glyph} node {safe(worst.view.name, 30)} {word} for {age(row_quiet(worst))} ",
         style=style(kind),
     )
     more = []
     if found.dead - (1 if dead else 0):
         more.append(f"+{found.dead - 1} dead")
+    if found.killed:
+        more.append(f"{len(found.killed)} killed")
     stale_more = found.stale - (0 if dead else 1)
     if stale_more:
         more.append(f"{'+' if not dead else ''}{stale_more} stale")
     if more:
         text.append(f" ({', '.join(more)})", style="bold")
+    return text
+
+
+def killed_alarm(found: Trouble) -> Text | None:
+    """`✖ 2/process001 killed (-9) (+1 killed)`: the first killed worker by place."""
+    if not found.killed:
+        return None
+    node, proc = found.killed[0]
+    text = Text()
+    place = f"{safe(node.view.name, 30)}/{safe(proc.view.name, 30)}"
+    text.append(f" ✖ {place} {killed_words(proc)} ", style=style("alarm"))
+    if len(found.killed) > 1:
+        text.append(f" (+{len(found.killed) - 1} killed)", style="bold")
     return text

@@ -17,10 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from batchtop.app.cells import detail_summary
 from batchtop.app.liveness import NodeRow, View
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.resources_pane import ResourcesPane
-from batchtop.app.textfmt import age, state_text
 from batchtop.snapshot import NodeView, PsView
 from batchtop.textsafe import safe
 from batchtop.timeparse import format_stamp
@@ -187,13 +187,7 @@ class NodeDetailScreen(Screen[None]):
             self.query_one("#node-summary", Static).update(summary)
             return
         summary.append("  ")
-        summary.append_text(state_text(row.state))
-        summary.append(
-            f"  done {row.done:,} · failed {row.failed:,} · busy {row.busy}/{len(row.processes)}"
-            f" · quiet {age(row.silence)}"
-        )
-        if row.stragglers:
-            summary.append(f" · {row.stragglers} slow", style="bold yellow")
+        summary.append_text(detail_summary(row, self.process, view.snapshot.per_process_counts))
         self.query_one("#node-summary", Static).update(summary)
         one = View(view.snapshot, (row,), view.stale_after, view.data_age, view.live)
         self.query_one(NodesPane).show(one)

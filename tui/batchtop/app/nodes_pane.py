@@ -20,10 +20,11 @@ from rich.text import Text
 from textual.binding import Binding
 
 from batchtop.app import stream_note
+from batchtop.app.cells import batch_cell, busy_cell, count_cell
 from batchtop.app.liveness import DEAD, STATE_RANK, NodeRow, ProcessRow, View
 from batchtop.app.synced_table import PADDING, Cells, Column, SyncedTable, fit_columns
 from batchtop.app.textfmt import age, state_text, style
-from batchtop.app.trouble import process_in_trouble, trouble, trouble_order
+from batchtop.app.trouble import process_in_trouble, row_quiet, trouble, trouble_order
 from batchtop.textsafe import safe
 
 SORTS = ("trouble", "name", "state", "done", "failed", "silent")
@@ -41,7 +42,7 @@ def _sort_key(sort: str) -> Callable[[NodeRow | ProcessRow], tuple]:
     if sort == "failed":
         return lambda r: (-(r.failed if isinstance(r, NodeRow) else r.view.failed),)
     if sort == "silent":
-        return lambda r: (-(r.silence if r.silence is not None else -1.0),)
+        return lambda r: (-(q if (q := row_quiet(r)) is not None else -1.0),)
     return lambda r: ()
 
 
@@ -52,10 +53,6 @@ def _pct(value: float | None, old: bool = False) -> Text:
     if old:
         return Text(f"({value:.0f}%)", style=style("old"), justify="right")
     return Text(f"{value:.0f}%", justify="right")
-
-
-def _num(value: int, style: str = "") -> Text:
-    return Text(f"{value:,}", style=style, justify="right")
 
 
 class NodesPane(SyncedTable):
@@ -86,6 +83,8 @@ class NodesPane(SyncedTable):
         self._cells_cache: dict[str, tuple[tuple, Cells]] = {}
         self._names_width = 0
         self._last: tuple[View, str, str] | None = None
+        self._known = True
+        """Whether the logs give per-process counts (else Done, Err, Batch show `-`)."""
         self.border_title = "Nodes"
 
     def flex_wanted(self) -> int | None:
@@ -99,6 +98,7 @@ class NodesPane(SyncedTable):
 
     def show(self, view: View, filter_text: str = "", sort: str = "trouble") -> None:
         self._last = (view, filter_text, sort)
+        self._known = view.snapshot.per_process_counts
         needle = filter_text.lower()
         if sort == "trouble":
             nodes = trouble_order(view.nodes)
@@ -192,19 +192,21 @@ class NodesPane(SyncedTable):
         making Text objects for every cell on every tick would cost more than the table."""
         if isinstance(row, NodeRow):
             shown: tuple = (
+                self._known,
                 row.view.name,
                 row.state,
                 row.done,
                 row.failed,
                 row.busy,
                 len(row.processes),
-                age(row.silence),
+                age(row_quiet(row)),
                 row.view.latest.get("cpu"),
                 row.view.latest.get("memory"),
             )
         else:
             view = row.view
             shown = (
+                self._known,
                 view.name,
                 row.state,
                 view.processed,
@@ -216,42 +218,44 @@ class NodesPane(SyncedTable):
         hit = self._cells_cache.get(key)
         if hit is not None and hit[0] == shown:
             return hit[1]
-        cells = self._node_cells(row) if isinstance(row, NodeRow) else self._process_cells(row)
+        cells = (
+            self._node_cells(row, self._known)
+            if isinstance(row, NodeRow)
+            else self._process_cells(row, self._known)
+        )
         self._cells_cache[key] = (shown, cells)
         return cells
 
     @staticmethod
-    def _node_cells(node: NodeRow) -> Cells:
+    def _node_cells(node: NodeRow, known: bool = True) -> Cells:
         name_style = "bold " + style(node.state) if node.state in ("stale", "dead") else "bold"
-        busy = f"{node.busy}/{len(node.processes)}" if node.processes else "-"
         old = node.state == DEAD
         return (
             Text(
                 safe(node.view.name, NAME_MOST), style=name_style, no_wrap=True, overflow="ellipsis"
             ),
             state_text(node.state),
-            _num(node.done),
-            _num(node.failed, style("failed") if node.failed else ""),
-            Text(busy, justify="right", style="dim"),
-            Text(age(node.silence), justify="right"),
+            count_cell(node.done, known),
+            count_cell(node.failed, known, style("failed") if node.failed else ""),
+            busy_cell(node, known),
+            Text(age(row_quiet(node)), justify="right"),
             _pct(node.view.latest.get("cpu"), old),
             _pct(node.view.latest.get("memory"), old),
         )
 
     @staticmethod
-    def _process_cells(proc: ProcessRow) -> Cells:
+    def _process_cells(proc: ProcessRow, known: bool = True) -> Cells:
         name = " " + safe(proc.view.name, NAME_MOST - 6)
         name_style = style(proc.state) if proc.state in ("stale", "dead") else ""
         if proc.straggler:
             name = f"{name} slow"
             name_style = style("slow")
-        current = proc.view.current
         return (
             Text(name, style=name_style, no_wrap=True, overflow="ellipsis"),
             state_text(proc.state),
-            _num(proc.view.processed),
-            _num(proc.view.failed, style("failed") if proc.view.failed else ""),
-            Text("-" if current is None else str(current), justify="right"),
+            count_cell(proc.view.processed, known),
+            count_cell(proc.view.failed, known, style("failed") if proc.view.failed else ""),
+            batch_cell(proc.view.current),
             Text(age(proc.silence), justify="right"),
             Text(""),
             Text(""),

@@ -24,8 +24,10 @@ from rich.console import Console
 from rich.text import Text
 from textual.widget import Widget
 
+from batchtop.app.cells import counts_note
 from batchtop.app.header_bar import status_text
 from batchtop.app.liveness import View
+from batchtop.app.loading import reading_words
 from batchtop.app.textfmt import count, log_text, style
 from batchtop.snapshot import MiniBatchCounts
 from batchtop.timeparse import format_duration
@@ -74,8 +76,27 @@ def _segment(label: str, value: str = "", value_style: str = "") -> Text:
     return text
 
 
-OK_CHAR, FAILED_CHAR, LATER_CHAR, TODO_CHAR = "█", "▒", "━", "─"
+def scheduling_segment(scheduling: str) -> Text:
+    """`scheduling: 2400 so far` as the model says it; the label is added only when the text
+    does not already start with it (U7: `scheduling scheduling: 2400 so far`)."""
+    if scheduling.lower().startswith("scheduling"):
+        return log_text(scheduling, 200)
+    out = _segment("scheduling ")
+    out.append_text(log_text(scheduling, 200))
+    return out
+
+
+OK_CHAR, FAILED_CHAR, LATER_CHAR, TODO_CHAR, UNKNOWN_CHAR = "█", "▒", "━", "─", "╌"
 TITLE, REPLAY_TITLE = "Progress", "Progress · replay"
+
+
+def progress_tail(processed: int, total: int | None) -> str:
+    """What follows the bar: `212/900  23.6%`, or `14 done · total not known yet` when no
+    file has said the total yet (never `14/-` beside a bar that looks full)."""
+    if total is None:
+        return f" {processed:,} done · total not known yet"
+    pct = f"{100 * processed / total:5.1f}%" if total else "     "
+    return f" {processed:,}/{total:,} {pct}"
 
 
 def progress_bar(
@@ -95,10 +116,11 @@ def progress_bar(
         bad_cells = 1
         if ok_cells + bad_cells > width:
             ok_cells -= 1
-    if total is None and done:
-        # no total known yet: the bar would lie; show only the split between ok and failed
-        ok_cells = round(width * succeeded / done) if done else 0
-        bad_cells = width - ok_cells if failed else 0
+    if total is None:
+        # no total known yet: a filled bar would claim the job is (nearly) done (U7); the
+        # bar stays empty, drawn in its own glyph, and the tail says why (`progress_tail`)
+        bar.append(UNKNOWN_CHAR * width, style="dim")
+        return bar
     later_cells = 0
     if total is not None and later > 0:
         room = max(0, width - ok_cells - bad_cells)
@@ -176,8 +198,7 @@ class ProgressPane(Widget):
         snap = view.snapshot
         mb = snap.mini_batches
         total = mb.total
-        pct = f"{100 * mb.processed / total:5.1f}%" if total else "     "
-        tail = f" {mb.processed:,}/{count(total)} {pct}"
+        tail = progress_tail(mb.processed, total)
         head = status_text(snap.status)
         head.append(" ")
         bar_width = max(5, width - len(head.plain) - len(tail))
@@ -194,6 +215,9 @@ class ProgressPane(Widget):
             out += pack([verdict], width)
 
         facts: list[Text] = []
+        reading = reading_words(snap)
+        if reading is not None:
+            facts.append(_segment("", f"{reading}: node states shown when it is in", "italic"))
         batches = _segment("mini-batches ", f"{mb.succeeded:,} ok", "green")
         batches.append(" · ", style="dim")
         batches.append(f"{mb.failed:,} failed", style=style("failed") if mb.failed else "")
@@ -215,9 +239,10 @@ class ProgressPane(Widget):
         facts.append(eta)
         facts.append(_segment("elapsed ", format_duration(snap.elapsed_seconds)))
         if snap.scheduling:
-            sched = _segment("scheduling ")
-            sched.append_text(log_text(snap.scheduling, 200))
-            facts.append(sched)
+            facts.append(scheduling_segment(snap.scheduling))
+        unknown = counts_note(snap)
+        if unknown:
+            facts.append(_segment("note ", unknown, "italic"))
         return out + pack(facts, width)
 
     def render(self) -> Text:

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from batchtop.ingest import Ingestor
 from batchtop.snapshot import Snapshot
 
+READING_EVERY = 0.5
+"""Seconds between snapshots while the history found on attach is read (the percent moves)."""
+
 Follower = Callable[[threading.Event, Callable[[], None]], None]
 
 
@@ -77,7 +80,7 @@ class Pump:
             self.poke()
 
     def _snapshotter(self) -> None:
-        last: int | None = None
+        last: tuple[int, tuple[int, int] | None] | None = None
         while True:
             self._dirty.wait()
             if self.stop_event.is_set():
@@ -85,8 +88,12 @@ class Pump:
             self._dirty.clear()
             snap = self.ingestor.snapshot()
             self.snapshots += 1
-            if snap.version != last:
-                last = snap.version
+            # the end of the first read changes no count but makes the states final: deliver it
+            if (snap.version, snap.reading) != last:
+                last = (snap.version, snap.reading)
                 self.deliver(snap)
-            if self.stop_event.wait(self.interval):
+            # while history is read, frames hold no states and only the counts move: fewer of
+            # them leave the GIL to the reader, so the states come sooner
+            wait = self.interval if snap.reading is None else max(self.interval, READING_EVERY)
+            if self.stop_event.wait(wait):
                 return

@@ -68,7 +68,8 @@ class LocalSource:
             tree.ingestor.flush(final=True)
 
     def follow(self, stop: threading.Event, on_change: Callable[[], None]) -> None:
-        self.tree.read_all(on_progress=on_change)  # the first screen shows before all history
+        # the first screen shows before all history, with `reading history… N%` and no states
+        self.tree.read_history(on_progress=on_change)
         on_change()
         follow(self.tree, stop, on_change)
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from batchtop.app.liveness import DEAD, ENDED, IDLE, STALE, WORKING
+from batchtop.app.loading import READING
 from batchtop.textsafe import safe
 
 LINE_LIMIT = 500
@@ -96,7 +97,10 @@ def age(seconds: float | None) -> str:
 
 
 def state_text(state: str) -> Text:
-    """`✖ dead`, `⚠ stale`, `working`: the glyph makes an alarm readable without colour."""
+    """`✖ dead`, `⚠ stale`, `working`: the glyph makes an alarm readable without colour.
+    While the history is read a state is not known yet: `…`."""
+    if state == READING:
+        return Text("…", style=style("old"))
     return Text(STATE_GLYPHS.get(state, "") + state, style=style(state))
 
 

@@ -59,6 +59,42 @@ class _NotifyingSink:
         self.ingestor.reset(path)
 
 
+class _HistorySink(_NotifyingSink):
+    """The first download: also tells the ingestor how much of what the listing found is in
+    (`reading history… N%`), so node states are held back until all of it is (issue 16, U2).
+    A switch from a pipeline's parent to its scoring step starts a new first download."""
+
+    def __init__(self, ingestor: Any, on_change: Callable[[], None], target: Any) -> None:
+        super().__init__(ingestor, on_change)
+        self.target = target
+        self.source: Any = None
+        self.fed = 0
+        self.reading = False
+        self._begin()
+
+    def _begin(self) -> None:
+        self.source, self.fed, self.reading = self.target.source, 0, True
+        self.ingestor.reading_history(0, 0)
+
+    def feed(self, path: str, data: bytes) -> None:
+        if self.target.source is not self.source:
+            self._begin()
+        if self.reading:
+            self.fed += len(data)
+            self.ingestor.reading_history(self.fed, self.source.listed_bytes)
+        super().feed(path, data)
+
+    def on_status(self, status: FollowStatus) -> None:
+        """After each poll: the history is in once a good poll left nothing pending (files
+        larger than one read take several polls), or when following stopped for good."""
+        if self.target.source is not self.source:
+            self._begin()
+        if self.reading and ((status.ok and not self.source.pending) or status.fatal):
+            self.reading = False
+            self.ingestor.history_read()
+            self.on_change()
+
+
 def source_note(status: FollowStatus | None) -> str | None:
     """The header's warning while Azure is failing: what, since when, next try (else None)."""
     if status is None or status.ok:
@@ -107,11 +143,17 @@ class LiveAzure:
                 ingestor.state.apply(event)
             on_change()
 
+        sink = _HistorySink(ingestor, on_change, self.target)
+
+        def on_status(status: FollowStatus) -> None:
+            self.on_status(status)
+            sink.on_status(status)
+
         self.target.follow(
-            _NotifyingSink(ingestor, on_change),
+            sink,
             stop,
             wake=self.wake,
-            on_status=self.on_status,
+            on_status=on_status,
             apply=apply,
             status_every=self.status_every,
             step_every=self.step_every,

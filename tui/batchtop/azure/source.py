@@ -157,6 +157,9 @@ class AzureSource:
     files: dict[str, FileState] = field(default_factory=dict)
     stats: SourceStats = field(default_factory=SourceStats)
     pending: bool = False
+    listed_bytes: int = 0
+    """Bytes of the followed files as the latest listing saw them (the first one: what there
+    is to read on attach, for `reading history… N%`)."""
     mirror_error: str | None = None
     """Why `--save` stopped mirroring (disk full...), shown to the user; following goes on."""
     _client: Any = None
@@ -201,6 +204,7 @@ class AzureSource:
         self.stats.polls += 1
         self.pending = False
         listing = self._list()
+        self.listed_bytes = sum(size for size, _ in listing.values())
         work = []
         for rel, (size, etag) in sorted(listing.items()):
             state = self.files.setdefault(rel, FileState())

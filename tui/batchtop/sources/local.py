@@ -201,6 +201,32 @@ class LocalTree:
             paths += sorted(set(self.tails) - set(paths))  # gone since last time: forget them
         return sum(self.read(rel, on_progress) for rel in paths)
 
+    def read_history(self, on_progress: Callable[[], None] = lambda: None) -> int:
+        """The first read of a followed tree: every file's bytes, telling the ingestor how far
+        it is (`reading history… 40%`) so that no state is judged final before all is in."""
+        paths = self.scan()
+        total = sum(self._unread(rel) for rel in paths)
+        start = self.bytes_read
+        self.ingestor.reading_history(0, total)
+
+        def progress() -> None:
+            self.ingestor.reading_history(self.bytes_read - start, total)
+            on_progress()
+
+        try:
+            return self.read_all(paths, on_progress=progress)
+        finally:
+            self.ingestor.history_read()
+
+    def _unread(self, rel: str) -> int:
+        """Bytes of `rel` not read yet (0 when it cannot be stat'ed: `read` will say why)."""
+        tail = self.tails.get(rel)
+        try:
+            size = os.stat(self.full_path(rel)).st_size
+        except OSError:
+            return 0
+        return max(0, size - (tail.offset if tail is not None else 0))
+
     def full_path(self, rel: str) -> Path:
         return self.folder / rel[len(self.prefix) :]
 
@@ -256,6 +282,7 @@ class LocalTree:
                     tail.offset += len(data)
                     tail.last = (tail.last + data[-OVERLAP:])[-OVERLAP:]
                     got += len(data)
+                    self.bytes_read += len(data)  # before on_progress: it reports how far
                     self.ingestor.feed(rel, data)
                     if on_progress is not None:
                         on_progress()
@@ -264,7 +291,6 @@ class LocalTree:
         if got:
             self._note(rel, None)
             self.grew_at[rel] = time.monotonic()
-        self.bytes_read += got
         return got
 
 
