@@ -87,7 +87,12 @@ def test_unknown_pace_says_nothing_and_finished_jobs_get_no_eta():
 
 @pytest.mark.parametrize(
     ("low", "high", "text"),
-    [(40.2, 55.1, "40-56 s"), (14 * 60 + 10, 18 * 60 + 30, "14-19 min"), (9000, 11000, "2.5-3.1 h")],
+    [
+        (40.2, 55.1, "40-56 s"),
+        (44.7, 147.2, "44-148 s"),
+        (14 * 60 + 10, 18 * 60 + 30, "14-19 min"),
+        (9000, 11000, "2.5-3.1 h"),
+    ],
 )
 def test_band_text(low, high, text):
     assert eta.format_band(low, high) == text

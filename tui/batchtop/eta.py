@@ -97,7 +97,7 @@ def estimate(snapshot: Snapshot, nodes: tuple[NodeRow, ...]) -> Eta | None:
 
 def format_band(low: float, high: float) -> str:
     """`14-19 min`: a band in the unit that suits its upper end, rounded outwards."""
-    if high < 120:
+    if high < 600:
         return f"{math.floor(low)}-{math.ceil(high)} s"
     if high < 2 * 3600:
         return f"{math.floor(low / 60)}-{math.ceil(high / 60)} min"

@@ -29,6 +29,7 @@ from batchtop.app.header_bar import status_text
 from batchtop.app.liveness import View
 from batchtop.app.loading import reading_words
 from batchtop.app.textfmt import count, log_text, style
+from batchtop.eta import estimate, format_band
 from batchtop.snapshot import MiniBatchCounts
 from batchtop.timeparse import format_duration
 
@@ -233,7 +234,10 @@ class ProgressPane(Widget):
             facts.append(line)
         rate = snap.rate_per_min
         facts.append(_segment("rate ", "-" if rate is None else f"{rate:,.1f}/min"))
-        eta = _segment("eta ", format_duration(snap.eta_seconds))
+        band = estimate(snap, view.nodes)  # knows dead and slow processes (eta.py)
+        eta = _segment(
+            "eta ", format_band(band.low, band.high) if band else format_duration(snap.eta_seconds)
+        )
         if snap.runtime_eta_seconds is not None:
             eta.append(f" (runtime {format_duration(snap.runtime_eta_seconds)})", style="dim")
         facts.append(eta)
