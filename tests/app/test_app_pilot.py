@@ -353,7 +353,6 @@ async def test_no_color_is_honoured_and_states_still_read(monkeypatch):
 
 async def test_100_nodes_x_32_processes_update_cells_not_rows():
     import dataclasses
-    import time
 
     from batchtop.app.liveness import Liveness
     from batchtop.snapshot import NodeView, ProcessView
@@ -393,10 +392,7 @@ async def test_100_nodes_x_32_processes_update_cells_not_rows():
         await pilot.pause()
         assert len(nodes.row_keys) == 100 * 33
         rebuilds = nodes.rebuilds
-        started = time.perf_counter()
         nodes.show(liveness.derive(big(1001, 5), 0.0, False))
-        elapsed = time.perf_counter() - started
         await pilot.pause()
         assert nodes.rebuilds == rebuilds  # one changed process: cells updated in place
-        assert elapsed < 0.5, elapsed
         assert nodes.get_cell("p\x0010.0.0.7/process003", "done").plain == "15"
