@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from helpers import ingest_files
@@ -79,10 +77,12 @@ def test_negative_numbers_are_not_counts():
             "logs/sys/job_report/processed_mini-batches.csv": csv,
         }
     ).snapshot()
+    # worked out by hand: the overview's one sound line says 1 of 10; the CSV's row -1 names
+    # no mini-batch, row 2 is done (RUN_DONE) but its picked count (-3) says nothing about
+    # retries and its item counts are no counts, so nothing is known about items
     mb = snap.mini_batches
-    assert mb.processed == 1 and mb.total == 10
-    assert min(mb.processed, mb.succeeded, mb.failed, mb.retried) >= 0
-    assert (snap.items.succeeded or 0) >= 0 and (snap.items.failed or 0) >= 0
+    assert (mb.total, mb.processed, mb.succeeded, mb.failed, mb.retried) == (10, 1, 1, 0, 0)
+    assert (snap.items.total, snap.items.succeeded, snap.items.failed) == (None, None, None)
 
 
 def test_long_lines_of_repeated_templates_take_linear_time():
@@ -92,6 +92,7 @@ def test_long_lines_of_repeated_templates_take_linear_time():
         "2023-05-16T22:00:00 "
         + "Processed 1 of 2 mini batches in 0:00:01. Estimated remaining time " * 900
     )
-    start = time.perf_counter()
-    ingest_files({"logs/job_progress_overview.txt": (line + tail + "\n") * 3})
-    assert time.perf_counter() - start < 1.0
+    # finishes (its CPU time is a figure in bench/hostile_inputs.py) and counts no mini-batch
+    # from a line that is no progress line
+    snap = ingest_files({"logs/job_progress_overview.txt": (line + tail + "\n") * 3}).snapshot()
+    assert snap.mini_batches.processed in (0, 1)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -38,10 +37,8 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("flag", ["--once", "--json"])
 def test_once_on_the_corpus_prints_nothing_hostile(corpus, flag, capsys):
-    start = time.perf_counter()
-    code = main(["--dir", str(corpus), flag])
+    code = main(["--dir", str(corpus), flag])  # time: bench/hostile_inputs.py --corpus
     out, err = capsys.readouterr()
-    assert time.perf_counter() - start < 60
     assert code in (0, 1)
     assert err == ""
     assert_clean(out)

@@ -357,12 +357,6 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_job(args: argparse.Namespace) -> int:
-    try:
-        from batchtop.azure.cli import run_job as run_azure_job
-    except ImportError:
-        return fail(
-            "following a workspace job needs the Azure support module, which is "
-            "missing from this install",
-            3,
-        )
+    from batchtop.azure.cli import run_job as run_azure_job
+
     return run_azure_job(args)

@@ -32,7 +32,6 @@ MIN_SPREAD = 0.1
 """The band is at least ±10% wide: throughput is never known better than that."""
 MIN_FINISHED = 2
 """A process's own pace needs at least this many finished mini-batches."""
-NOT_ALIVE = (DEAD, STALE, ENDED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -283,7 +283,7 @@ def open_job(
     the step: the parent's logs are not mirrored.
     """
     quiet_sdk_logging(getattr(args, "verbose", False))
-    name = name or getattr(args, "job", None) or getattr(args, "job_name", None)
+    name = name or getattr(args, "job_name", None)
     if not name:
         raise AzureError("job", "no job name given.", "batchtop JOB_NAME", exit_code=2)
     workspace = resolve_workspace(args.subscription, args.resource_group, args.workspace)

@@ -129,9 +129,6 @@ def classify(path: str) -> FileKind:
     return FileKind("raw", node, process)
 
 
-PARSED_KINDS = frozenset(kind for kind, _ in _TABLE) - {"readme"}
-"""Kinds that get a parser; `readme` and `raw` are only listed and shown."""
-
 FIRST_KINDS = ("overview", "job_result", "metrics_csv", "execution_log", "driver_log", "job_error")
 """Read these first when attaching to a big tree: they say where the job is in a few KB."""
 

@@ -44,9 +44,6 @@ class HeadResult:
         """The mini-batch the error record is about, when the line names it."""
 
 
-UNKNOWN = None
-"""Returned by on_head for a message of no known shape (counted as unparsed)."""
-
 
 class TimestampedParser(Parser):
     def __init__(self, path: str, kind: FileKind) -> None:

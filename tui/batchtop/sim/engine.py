@@ -138,9 +138,6 @@ class Plan:
             processes={key: (n, f) for key, (n, f) in procs.items()},
         )
 
-    def item_name(self, mb: int, j: int) -> str:
-        return f"part-{mb * self.cfg.items_per_batch + j:07d}.csv"
-
 
 def _items(cfg: SimConfig, rng: random.Random) -> list[int]:
     """Items per mini-batch: mostly full; about 10% smaller, as uneven input files make them."""

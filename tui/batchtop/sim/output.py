@@ -77,15 +77,6 @@ class LiveSimulator:
     def done(self) -> bool:
         return not self._heap
 
-    @property
-    def end_time(self) -> float:
-        """Simulated seconds since the start at which the last record is written."""
-        return self.plan.t_close
-
-    def next_time(self) -> float | None:
-        """Simulated time of the next record not yet written (None when done)."""
-        return self._heap[0][0] if self._heap else None
-
     def advance_to(self, t: float) -> int:
         """Write every record up to simulated time t; return how many records were written."""
         self.clock = max(self.clock, t)
