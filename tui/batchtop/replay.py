@@ -1,18 +1,24 @@
 """The job as it stood at a moment of log time, rebuilt from the final snapshot and a Timeline.
 
 `snapshot_at(timeline, final, at)` returns an ordinary Snapshot, so every view (the --once text,
---json, the panes) shows a past moment without knowing it is one. Counts come from summing the
-timeline's buckets up to `at`; names, messages and tracebacks come from the final snapshot.
+--json, the panes, the report's node timeline) shows a past moment without knowing it is one.
+Counts come from summing the timeline's buckets up to `at`; names, messages and tracebacks come
+from the final snapshot.
 
-What a replay can and cannot say:
-- counts are the model's own (de-duplicated) changes, dated by the log time of the event that
-  made them, and include the whole bucket holding `at` (see timeline.py: `resolution`);
-- processed, succeeded, retried, item and error counts only grow with `at` and never exceed the
-  final ones. `failed` may shrink, as in the model: a failed mini-batch whose retry succeeds
-  stops being failed;
-- the status and verdict are those the logs had said by `at` (the service's own status, which
-  has no log time, only shows at the end);
-- an error group shows its final message, places and latest traceback.
+What a replay says, and how close it is to the live model at that moment:
+- counts (mini-batches, items, per process) are dated by the time of the attempt that caused
+  them, whatever order the files were read in (timeline.py, milestones.py), and include the
+  whole bucket holding `at`: the replay equals the live model at some moment within one slice
+  after `at` (`resolution`). Nothing is clamped to the final counts;
+- the status and verdict are those the logs had said by `at`, through the model's own rules;
+  facts without a time of their own (the service's status, `SystemExit: 42`, job_result.txt
+  lines) belong to the job's end and show only there;
+- the rate is the model's own estimator fed what the logs had said by `at`;
+- processes keep their abnormal ends and whether they restarted (dead stays dead), and their
+  own signs of life, so liveness judges a replayed moment as it judged it live;
+- not replayed: per-process resource usage, disks and the `ps` listing (the newest only), and
+  nodes known only by their folders; an error group shows its final message, places and
+  latest traceback.
 At or after the job's newest log time the final snapshot itself is returned.
 """
 
@@ -23,7 +29,10 @@ import re
 from datetime import datetime, timezone
 
 from batchtop import events as ev
-from batchtop.model import SERIES_LENGTH, JobState
+from batchtop import status as statuses
+from batchtop.model import SERIES_LENGTH, JobState, ProcessState
+from batchtop.model import _process_view as process_view  # the model's own view of a process
+from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
     SERIES_NAMES,
     ErrorView,
@@ -72,7 +81,7 @@ def snapshot_at(timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
     if final.data_time is None or at >= final.data_time:
         return final
     slices = list(timeline.upto(at))
-    counts = _counts(slices, final)
+    counts = _counts(slices)
     status, verdict = _status_and_verdict(timeline, at)
     items = final.items
     if items.succeeded is not None:
@@ -83,7 +92,8 @@ def snapshot_at(timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
         )
     rate = _rate(slices, at, timeline.width)
     remaining = None if counts.total is None else counts.total - counts.processed
-    eta_reading = _newest_of(b.runtime_eta for _, b in slices)
+    has_eta = statuses.has_eta(status)
+    eta_reading = _newest_of(b.runtime_eta for _, b in slices) if has_eta else None
     errors = _errors(slices, final, at)
     data_time = max(min(at, final.data_time), timeline.first or at)
     return Snapshot(
@@ -93,17 +103,18 @@ def snapshot_at(timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
         job_url=final.job_url,
         mini_batches=counts,
         items=items,
-        rate_per_min=rate,
-        eta_seconds=None if rate in (None, 0) or remaining is None else remaining / rate * 60,
+        rate_per_min=rate.per_minute(),
+        eta_seconds=rate.eta_seconds(remaining) if has_eta else None,
         runtime_eta_seconds=None if eta_reading is None else eta_reading[1],
         started_at=final.started_at,
         data_time=data_time,
         scheduling=final.scheduling if counts.total is not None else None,
-        nodes=_nodes(slices, final, at),
+        nodes=_nodes(timeline, slices, final, at),
         errors=errors,
         files=final.files,
         error_occurrences=sum(e.count for e in errors),
         version=hash(("replay", at)),
+        notes=final.notes,
     )
 
 
@@ -112,12 +123,14 @@ def resolution(timeline: Timeline) -> float:
     return timeline.width
 
 
-def _counts(slices: list[tuple[float, Bucket]], final: Snapshot) -> MiniBatchCounts:
-    succeeded = sum(b.succeeded for _, b in slices)
+def _counts(slices: list[tuple[float, Bucket]]) -> MiniBatchCounts:
+    """The model's counts (JobState.counts) from the milestones up to the moment: no clamp to
+    the final counts, so a test that no moment exceeds them can fail."""
+    ledger = sum(b.processed for _, b in slices)
     failed_ledger = sum(b.failed for _, b in slices)
     overview = max((b.overview for _, b in slices if b.overview is not None), default=0)
-    processed = min(max(overview, succeeded + failed_ledger), final.mini_batches.processed)
-    failed = max(0, min(failed_ledger, processed))
+    processed = max(overview, ledger)
+    failed = min(failed_ledger, processed)
     total_reading = _newest_of(b.total for _, b in slices)
     total = None if total_reading is None else max(total_reading[1], processed)
     return MiniBatchCounts(
@@ -125,7 +138,7 @@ def _counts(slices: list[tuple[float, Bucket]], final: Snapshot) -> MiniBatchCou
         processed=processed,
         succeeded=processed - failed,
         failed=failed,
-        retried=min(sum(b.retried for _, b in slices), final.mini_batches.retried),
+        retried=sum(b.retried for _, b in slices),
     )
 
 
@@ -153,17 +166,21 @@ def _status_and_verdict(timeline: Timeline, at: float) -> tuple[str, str | None]
     return state.status, state.verdict
 
 
-def _rate(slices: list[tuple[float, Bucket]], at: float, width: float) -> float | None:
-    start = at - RATE_WINDOW
-    recent = [b for begin, b in slices if begin + width > start]
-    if not slices or slices[0][0] > start:
-        return None  # not yet RATE_WINDOW of history: too little to say
-    done = sum(b.processed for b in recent)
-    span = min(RATE_WINDOW + width, at - slices[0][0] + width)
-    return done * 60.0 / span
+def _rate(slices: list[tuple[float, Bucket]], at: float, width: float) -> RateEstimator:
+    """The model's own estimator (rate.py), fed what the logs had said by `at`: the runtime's
+    progress readings, else completions (each slice's at its middle, never after `at`)."""
+    rate = RateEstimator()
+    for begin, b in slices:
+        if b.processed:
+            rate.completed(min(begin + width / 2, at), b.processed)
+        if b.overview is not None:
+            rate.progress(b.overview_at, b.overview)
+    return rate
 
 
-def _nodes(slices: list[tuple[float, Bucket]], final: Snapshot, at: float) -> tuple[NodeView, ...]:
+def _nodes(
+    timeline: Timeline, slices: list[tuple[float, Bucket]], final: Snapshot, at: float
+) -> tuple[NodeView, ...]:
     views = []
     for node in final.nodes:
         seen = [b.node_seen[node.name] for _, b in slices if node.name in b.node_seen]
@@ -174,7 +191,8 @@ def _nodes(slices: list[tuple[float, Bucket]], final: Snapshot, at: float) -> tu
             parts = [p for p in (b.procs.get((node.name, proc.name)) for _, b in slices) if p]
             if not parts:
                 continue
-            procs.append(_process_at(node.name, proc.name, parts, at))
+            exits = timeline.exits.get((node.name, proc.name), {})
+            procs.append(_process_at(node.name, proc.name, parts, exits, at))
         samples = [b.resources[node.name] for _, b in slices if node.name in b.resources]
         latest: dict[str, float | None] = {name: None for name in SERIES_NAMES}
         series: dict[str, tuple[float, ...]] = {name: () for name in SERIES_NAMES}
@@ -195,21 +213,30 @@ def _nodes(slices: list[tuple[float, Bucket]], final: Snapshot, at: float) -> tu
     return tuple(views)
 
 
-def _process_at(node: str, name: str, parts: list[ProcBucket], at: float) -> ProcessView:
+def _process_at(
+    node: str, name: str, parts: list[ProcBucket], exits: dict[float, int], at: float
+) -> ProcessView:
+    """The process as the model would show it at `at`: its counts, its current mini-batch,
+    and its abnormal ends with what followed them (restarted or dead), by the model's rules."""
     pick = max((p.pick for p in parts if p.pick is not None), default=None)
     done_at = max(p.done_at for p in parts)
-    current = pick[1] if pick is not None and pick[0] > done_at else None
     first = min(p.first for p in parts)
     last = max(p.last for p in parts)
-    return ProcessView(
-        node=node,
-        name=name,
+    own = max(p.own for p in parts)
+    state = ProcessState(
         processed=sum(p.processed for p in parts),
         failed=sum(p.failed for p in parts),
-        current=current,
+        current=pick[1] if pick is not None and pick[0] > done_at else None,
         last_seen=None if last == -math.inf else min(last, at),
         first_seen=None if first == math.inf else first,
+        last_own=None if own == -math.inf else min(own, at),
     )
+    ends = sorted(when for when in exits if when <= at)
+    state.exit_marks = set(ends)
+    if ends:
+        state.exit_at = ends[-1]
+        state.exit_code = exits[ends[-1]]
+    return process_view(node, name, state, None)
 
 
 def _errors(
