@@ -120,8 +120,10 @@ class DriverLogParser(FreeTextParser):
                 continue
             reason = _EXIT_CODES.get(code, f"the driver exited with code {code}")
             status = "Canceled" if code == 82 else "Failed"
-            out.append(ev.StatusHint(status, self._last_at))
-            out.append(ev.Verdict(f"Driver: {reason}", self._last_at, weight=1))
+            # `SystemExit: 42` has no time of its own: it belongs to the job's end, never to
+            # the newest stamp before it (a start banner), so it is dated None (R3)
+            out.append(ev.StatusHint(status, None))
+            out.append(ev.Verdict(f"Driver: {reason}", None, weight=1))
         return [e for e in out if not _is_system_exit(e)]
 
 
