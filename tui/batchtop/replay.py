@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from batchtop import events as ev
@@ -80,42 +82,122 @@ def snapshot_at(timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
     """The job as the logs told it up to log time `at` (see the module docstring)."""
     if final.data_time is None or at >= final.data_time:
         return final
-    slices = list(timeline.upto(at))
-    counts = _counts(slices)
-    status, verdict = _status_and_verdict(timeline, at)
-    items = final.items
-    if items.succeeded is not None:
-        items = ItemCounts(
-            total=items.total,
-            succeeded=sum(b.items_ok for _, b in slices),
-            failed=max(0, sum(b.items_failed for _, b in slices)),
+    fold = _Fold()
+    for begin, b in timeline.upto(at):
+        fold.add(begin, b)
+    return fold.snapshot(timeline, final, at)
+
+
+def snapshots_over(timeline: Timeline, final: Snapshot) -> Iterator[tuple[float, float, Snapshot]]:
+    """(slice start, slice end, the job replayed at the slice's end) for every slice of the
+    timeline, oldest first, in one pass over the buckets: the report judges every slice, and a
+    replay per slice from scratch would cost the square of the slices. The slice that holds
+    the job's newest data ends there, with the final snapshot itself."""
+    if final.data_time is None:
+        return
+    fold = _Fold()
+    begin = None
+    for begin, b in timeline.series():
+        fold.add(begin, b)
+        end = begin + timeline.width
+        if end > final.data_time:
+            break
+        yield begin, end, fold.snapshot(timeline, final, end - _EPSILON)
+    else:
+        begin = begin + timeline.width if begin is not None else final.data_time
+    yield begin, final.data_time, final
+
+
+_EPSILON = 1e-6
+"""Just before a slice's end: the moment that holds the whole slice and nothing after it."""
+
+
+class _Fold:
+    """Buckets added oldest first, summed as they come: what the logs had said by then."""
+
+    def __init__(self) -> None:
+        self.slices: list[tuple[float, Bucket]] = []
+        self.total = Bucket()
+        self.samples: dict[str, list[tuple[float, float | None, float | None]]] = {}
+
+    def add(self, begin: float, b: Bucket) -> None:
+        self.slices.append((begin, b))
+        # the sum keeps its own copies of the process entries: merging must not change the
+        # timeline's buckets
+        self.total.merge(replace(b, procs={key: replace(p) for key, p in b.procs.items()}))
+        for node, sample in b.resources.items():
+            self.samples.setdefault(node, []).append(sample)
+
+    def snapshot(self, timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
+        total = self.total
+        counts = _counts(total)
+        status, verdict = _status_and_verdict(timeline, at)
+        items = final.items
+        if items.succeeded is not None:
+            items = ItemCounts(
+                total=items.total,
+                succeeded=total.items_ok,
+                failed=max(0, total.items_failed),
+            )
+        rate = _rate(self.slices, at, timeline.width)
+        remaining = None if counts.total is None else counts.total - counts.processed
+        has_eta = statuses.has_eta(status)
+        eta_reading = total.runtime_eta if has_eta else None
+        errors = _errors(total, final, at)
+        assert final.data_time is not None
+        data_time = max(min(at, final.data_time), timeline.first or at)
+        return Snapshot(
+            status=status,
+            verdict=verdict,
+            job_name=final.job_name,
+            job_url=final.job_url,
+            mini_batches=counts,
+            items=items,
+            rate_per_min=rate.per_minute(),
+            eta_seconds=rate.eta_seconds(remaining) if has_eta else None,
+            runtime_eta_seconds=None if eta_reading is None else eta_reading[1],
+            started_at=final.started_at,
+            data_time=data_time,
+            scheduling=final.scheduling if counts.total is not None else None,
+            nodes=self._nodes(timeline, final, at),
+            errors=errors,
+            files=final.files,
+            error_occurrences=sum(e.count for e in errors),
+            version=hash(("replay", at)),
+            notes=final.notes,
         )
-    rate = _rate(slices, at, timeline.width)
-    remaining = None if counts.total is None else counts.total - counts.processed
-    has_eta = statuses.has_eta(status)
-    eta_reading = _newest_of(b.runtime_eta for _, b in slices) if has_eta else None
-    errors = _errors(slices, final, at)
-    data_time = max(min(at, final.data_time), timeline.first or at)
-    return Snapshot(
-        status=status,
-        verdict=verdict,
-        job_name=final.job_name,
-        job_url=final.job_url,
-        mini_batches=counts,
-        items=items,
-        rate_per_min=rate.per_minute(),
-        eta_seconds=rate.eta_seconds(remaining) if has_eta else None,
-        runtime_eta_seconds=None if eta_reading is None else eta_reading[1],
-        started_at=final.started_at,
-        data_time=data_time,
-        scheduling=final.scheduling if counts.total is not None else None,
-        nodes=_nodes(timeline, slices, final, at),
-        errors=errors,
-        files=final.files,
-        error_occurrences=sum(e.count for e in errors),
-        version=hash(("replay", at)),
-        notes=final.notes,
-    )
+
+    def _nodes(self, timeline: Timeline, final: Snapshot, at: float) -> tuple[NodeView, ...]:
+        seen, parts = self.total.node_seen, self.total.procs
+        views = []
+        for node in final.nodes:
+            if node.name not in seen:
+                continue  # not yet heard of at `at`
+            procs = []
+            for proc in node.processes:
+                part = parts.get((node.name, proc.name))
+                if part is None:
+                    continue
+                exits = timeline.exits.get((node.name, proc.name), {})
+                procs.append(_process_at(node.name, proc.name, part, exits, at))
+            samples = self.samples.get(node.name, [])
+            latest: dict[str, float | None] = {name: None for name in SERIES_NAMES}
+            series: dict[str, tuple[float, ...]] = {name: () for name in SERIES_NAMES}
+            if samples:
+                latest["cpu"], latest["memory"] = samples[-1][1], samples[-1][2]
+                for name, column in (("cpu", 1), ("memory", 2)):
+                    values = [s[column] for s in samples[-SERIES_LENGTH:] if s[column] is not None]
+                    series[name] = tuple(values)  # type: ignore[arg-type]
+            views.append(
+                NodeView(
+                    name=node.name,
+                    processes=tuple(procs),
+                    last_seen=min(seen[node.name], at),
+                    latest=latest,
+                    series=series,
+                )
+            )
+        return tuple(views)
 
 
 def resolution(timeline: Timeline) -> float:
@@ -123,31 +205,19 @@ def resolution(timeline: Timeline) -> float:
     return timeline.width
 
 
-def _counts(slices: list[tuple[float, Bucket]]) -> MiniBatchCounts:
+def _counts(total: Bucket) -> MiniBatchCounts:
     """The model's counts (JobState.counts) from the milestones up to the moment: no clamp to
     the final counts, so a test that no moment exceeds them can fail."""
-    ledger = sum(b.processed for _, b in slices)
-    failed_ledger = sum(b.failed for _, b in slices)
-    overview = max((b.overview for _, b in slices if b.overview is not None), default=0)
-    processed = max(overview, ledger)
-    failed = min(failed_ledger, processed)
-    total_reading = _newest_of(b.total for _, b in slices)
-    total = None if total_reading is None else max(total_reading[1], processed)
+    processed = max(total.overview or 0, total.processed)
+    failed = min(total.failed, processed)
+    total_count = None if total.total is None else max(total.total[1], processed)
     return MiniBatchCounts(
-        total=total,
+        total=total_count,
         processed=processed,
         succeeded=processed - failed,
         failed=failed,
-        retried=sum(b.retried for _, b in slices),
+        retried=total.retried,
     )
-
-
-def _newest_of(readings):  # type: ignore[no-untyped-def]
-    best = None
-    for reading in readings:
-        if reading is not None and (best is None or reading >= best):
-            best = reading
-    return best
 
 
 def _status_and_verdict(timeline: Timeline, at: float) -> tuple[str, str | None]:
@@ -178,55 +248,16 @@ def _rate(slices: list[tuple[float, Bucket]], at: float, width: float) -> RateEs
     return rate
 
 
-def _nodes(
-    timeline: Timeline, slices: list[tuple[float, Bucket]], final: Snapshot, at: float
-) -> tuple[NodeView, ...]:
-    views = []
-    for node in final.nodes:
-        seen = [b.node_seen[node.name] for _, b in slices if node.name in b.node_seen]
-        if not seen:
-            continue  # not yet heard of at `at`
-        procs = []
-        for proc in node.processes:
-            parts = [p for p in (b.procs.get((node.name, proc.name)) for _, b in slices) if p]
-            if not parts:
-                continue
-            exits = timeline.exits.get((node.name, proc.name), {})
-            procs.append(_process_at(node.name, proc.name, parts, exits, at))
-        samples = [b.resources[node.name] for _, b in slices if node.name in b.resources]
-        latest: dict[str, float | None] = {name: None for name in SERIES_NAMES}
-        series: dict[str, tuple[float, ...]] = {name: () for name in SERIES_NAMES}
-        if samples:
-            latest["cpu"], latest["memory"] = samples[-1][1], samples[-1][2]
-            for name, column in (("cpu", 1), ("memory", 2)):
-                values = [s[column] for s in samples if s[column] is not None]
-                series[name] = tuple(values[-SERIES_LENGTH:])  # type: ignore[arg-type]
-        views.append(
-            NodeView(
-                name=node.name,
-                processes=tuple(procs),
-                last_seen=min(max(seen), at),
-                latest=latest,
-                series=series,
-            )
-        )
-    return tuple(views)
-
-
 def _process_at(
-    node: str, name: str, parts: list[ProcBucket], exits: dict[float, int], at: float
+    node: str, name: str, part: ProcBucket, exits: dict[float, int], at: float
 ) -> ProcessView:
     """The process as the model would show it at `at`: its counts, its current mini-batch,
     and its abnormal ends with what followed them (restarted or dead), by the model's rules."""
-    pick = max((p.pick for p in parts if p.pick is not None), default=None)
-    done_at = max(p.done_at for p in parts)
-    first = min(p.first for p in parts)
-    last = max(p.last for p in parts)
-    own = max(p.own for p in parts)
+    pick, first, last, own = part.pick, part.first, part.last, part.own
     state = ProcessState(
-        processed=sum(p.processed for p in parts),
-        failed=sum(p.failed for p in parts),
-        current=pick[1] if pick is not None and pick[0] > done_at else None,
+        processed=part.processed,
+        failed=part.failed,
+        current=pick[1] if pick is not None and pick[0] > part.done_at else None,
         last_seen=None if last == -math.inf else min(last, at),
         first_seen=None if first == math.inf else first,
         last_own=None if own == -math.inf else min(own, at),
@@ -239,20 +270,11 @@ def _process_at(
     return process_view(node, name, state, None)
 
 
-def _errors(
-    slices: list[tuple[float, Bucket]], final: Snapshot, at: float
-) -> tuple[ErrorView, ...]:
+def _errors(total: Bucket, final: Snapshot, at: float) -> tuple[ErrorView, ...]:
     per_tier: dict[str, dict[int, int]] = {}
-    times: dict[str, tuple[float, float]] = {}
-    for _, b in slices:
-        for (signature, tier), count in b.errors.items():
-            tiers = per_tier.setdefault(signature, {})
-            tiers[tier] = tiers.get(tier, 0) + count
-        for signature, (first, last) in b.error_times.items():
-            have = times.get(signature)
-            times[signature] = (
-                (first, last) if have is None else (min(first, have[0]), max(last, have[1]))
-            )
+    for (signature, tier), count in total.errors.items():
+        per_tier.setdefault(signature, {})[tier] = count
+    times = total.error_times
     views = []
     for error in final.errors:
         reports = per_tier.get(error.signature)
