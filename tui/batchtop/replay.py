@@ -179,7 +179,7 @@ class _Fold:
                 if part is None:
                     continue
                 exits = timeline.exits.get((node.name, proc.name), {})
-                procs.append(_process_at(node.name, proc.name, part, exits, at))
+                procs.append(_process_at(node.name, proc.name, part, exits, at, timeline.width))
             samples = self.samples.get(node.name, [])
             latest: dict[str, float | None] = {name: None for name in SERIES_NAMES}
             series: dict[str, tuple[float, ...]] = {name: () for name in SERIES_NAMES}
@@ -221,17 +221,19 @@ def _counts(total: Bucket) -> MiniBatchCounts:
 
 
 def _status_and_verdict(timeline: Timeline, at: float) -> tuple[str, str | None]:
-    """Replay the status and verdict hints said by `at` through the model's own rules."""
+    """Replay the status and verdict hints said in the slices up to the one holding `at`
+    (as the counts are) through the model's own rules."""
     state = JobState()
+    horizon = (at // timeline.width + 1) * timeline.width
     hints = sorted(
         (when, status, authority)
         for (status, authority), when in timeline.statuses.items()
-        if when <= at
+        if when < horizon
     )
     for when, status, authority in hints:
         state.apply(ev.StatusHint(status, when, authority))
     for text, (when, weight) in timeline.verdicts.items():
-        if when <= at:
+        if when < horizon:
             state.apply(ev.Verdict(text, when, weight))
     return state.status, state.verdict
 
@@ -249,7 +251,7 @@ def _rate(slices: list[tuple[float, Bucket]], at: float, width: float) -> RateEs
 
 
 def _process_at(
-    node: str, name: str, part: ProcBucket, exits: dict[float, int], at: float
+    node: str, name: str, part: ProcBucket, exits: dict[float, int], at: float, width: float
 ) -> ProcessView:
     """The process as the model would show it at `at`: its counts, its current mini-batch,
     and its abnormal ends with what followed them (restarted or dead), by the model's rules."""
@@ -262,7 +264,8 @@ def _process_at(
         first_seen=None if first == math.inf else first,
         last_own=None if own == -math.inf else min(own, at),
     )
-    ends = sorted(when for when in exits if when <= at)
+    horizon = (at // width + 1) * width  # an end is a fact of its slice, as counts are
+    ends = sorted(when for when in exits if when < horizon)
     state.exit_marks = set(ends)
     if ends:
         state.exit_at = ends[-1]

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchtop import events as ev
+from batchtop import status as statuses
 from batchtop.errorgroups import ErrorBook, ErrorGroup
 from batchtop.milestones import MilestoneBook, Milestones
 from batchtop.model import MAX_EXIT_MARKS, JobState
@@ -247,6 +248,10 @@ class Timeline:
         ]
 
 
+_RUNNING = (next(word for word, r in statuses.RANK.items() if r == statuses.RUNNING_RANK), 1)
+"""The Running that log evidence implies (authority 1, as in model._on_attempt)."""
+
+
 class _RecordingErrorBook(ErrorBook):
     def __init__(self, timeline: Timeline) -> None:
         super().__init__()
@@ -343,6 +348,10 @@ class RecordingState(JobState):
         else:
             items = e.items_total
         timeline.milestones.record(e.mini_batch, e.attempt, e.ok, at, items)
+        # a finished attempt implies Running from its time on; the model applies that only
+        # for the first attempt it reads, which may not be the earliest: note every one
+        if at < timeline.statuses.get(_RUNNING, math.inf):
+            timeline.statuses[_RUNNING] = at
         b = timeline.bucket(at)
         if node:
             seen = b.node_seen.get(node)
