@@ -256,3 +256,23 @@ def test_untimed_system_exit_after_an_end_banner_in_another_chunk_is_still_untim
     events = parser.feed(head) + parser.feed("Traceback" + tail) + parser.flush()
     hints = [(type(e).__name__, e.at) for e in events if isinstance(e, StatusHint | Verdict)]
     assert hints == [("StatusHint", 1684274401.0), ("StatusHint", None), ("Verdict", None)]
+
+
+def test_a_replayed_moment_has_the_rate_the_live_model_had_then():
+    """U10: every replay showed `rate -`. By hand: the overview says 60, 120, 180, 240 of 600
+    at 22:01, 22:02, 22:03, 22:04. At 22:03:30 the live model had read the first three:
+    (180 - 60) mini-batches in 120 s = 60/min, and 420 left at that pace is 420 s."""
+    lines = "".join(
+        f"2023-05-16T22:0{m}:00.000000 Processed {60 * m} of 600 mini batches in 0:0{m}:00. "
+        f"Estimated remaining time 0:10:00.\n"
+        for m in (1, 2, 3, 4)
+    )
+    ingestor = Ingestor(RecordingState())
+    ingestor.feed("logs/job_progress_overview.2023051622.txt", lines.encode())
+    ingestor.flush(final=True)
+    final = ingestor.snapshot()
+    at = parse_at("2023-05-16T22:03:30", None)
+    snap = snapshot_at(ingestor.state.timeline, final, at)
+    assert snap.mini_batches.processed == 180
+    assert snap.rate_per_min == pytest.approx(60.0)
+    assert snap.eta_seconds == pytest.approx(420.0)
