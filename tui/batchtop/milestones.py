@@ -60,8 +60,8 @@ class MilestoneBook:
         retried = self._second[mini_batch]
         if bad < ok < retried:
             retried = ok  # failed, then succeeded: a second attempt, numbered or not
-        items = self._items_ok, self._items_bad
-        ok_items, bad_items = (i[mini_batch] if mini_batch < len(i) else 0 for i in items)
+        ok_items = self._items_ok[mini_batch] if mini_batch < len(self._items_ok) else 0
+        bad_items = self._items_bad[mini_batch] if mini_batch < len(self._items_bad) else 0
         return (min(ok, bad), ok, bad, retried, ok_items, bad_items)
 
     def record(
@@ -76,14 +76,23 @@ class MilestoneBook:
             for times in (self._ok, self._bad, self._numbered, self._second):
                 times.extend(array("d", [INF]) * grow)
             self._number.extend(array("B", bytes(grow)))
-        before = self.milestones(mini_batch)
-        if attempt is not None and attempt > 0:
-            self._numbered_report(mini_batch, min(attempt, 255), at)
         times = self._ok if ok else self._bad
+        number = min(attempt, 255) if attempt is not None and attempt > 0 else 0
+        counts = self._items_ok if ok else self._items_bad
+        # the hot path: the same attempt reported again (a CSV row and a worker line) at the
+        # same time or later changes nothing
+        if (
+            at >= times[mini_batch]
+            and not (number and self._numbered_news(mini_batch, number, at))
+            and not (items and (mini_batch >= len(counts) or not counts[mini_batch]))
+        ):
+            return
+        before = self.milestones(mini_batch)
+        if number:
+            self._numbered_report(mini_batch, number, at)
         if at < times[mini_batch]:
             times[mini_batch] = at
         if items:
-            counts = self._items_ok if ok else self._items_bad
             if mini_batch >= len(counts):
                 counts.extend(array("I", bytes(4 * (mini_batch + 1 - len(counts)))))
             if not counts[mini_batch]:
@@ -91,6 +100,15 @@ class MilestoneBook:
         after = self.milestones(mini_batch)
         if after != before:
             self._on_change(before, after)
+
+    def _numbered_news(self, mini_batch: int, number: int, at: float) -> bool:
+        """Whether a report of attempt `number` at `at` changes what is known of attempts."""
+        known = self._number[mini_batch]
+        if not known:
+            return True
+        if number == known:
+            return at < self._numbered[mini_batch]
+        return at < self._second[mini_batch]
 
     def _numbered_report(self, mini_batch: int, number: int, at: float) -> None:
         known = self._number[mini_batch]

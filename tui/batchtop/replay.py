@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from batchtop import events as ev
@@ -122,9 +121,7 @@ class _Fold:
 
     def add(self, begin: float, b: Bucket) -> None:
         self.slices.append((begin, b))
-        # the sum keeps its own copies of the process entries: merging must not change the
-        # timeline's buckets
-        self.total.merge(replace(b, procs={key: replace(p) for key, p in b.procs.items()}))
+        self.total.merge(b)  # the sum keeps copies: the timeline's buckets stay as they are
         for node, sample in b.resources.items():
             self.samples.setdefault(node, []).append(sample)
 
@@ -264,12 +261,12 @@ def _process_at(
         first_seen=None if first == math.inf else first,
         last_own=None if own == -math.inf else min(own, at),
     )
-    horizon = (at // width + 1) * width  # an end is a fact of its slice, as counts are
-    ends = sorted(when for when in exits if when < horizon)
-    state.exit_marks = set(ends)
-    if ends:
-        state.exit_at = ends[-1]
-        state.exit_code = exits[ends[-1]]
+    if exits:
+        horizon = (at // width + 1) * width  # an end is a fact of its slice, as counts are
+        state.exit_marks = {when for when in exits if when < horizon}
+        if state.exit_marks:
+            state.exit_at = max(state.exit_marks)
+            state.exit_code = exits[state.exit_at]
     return process_view(node, name, state, None)
 
 

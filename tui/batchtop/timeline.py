@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from batchtop import events as ev
@@ -125,7 +125,7 @@ class Bucket:
         for key, proc in other.procs.items():
             mine = self.procs.get(key)
             if mine is None:
-                self.procs[key] = proc
+                self.procs[key] = replace(proc)  # its own copy: `other` stays as it was
             else:
                 mine.merge(proc)
         for node, sample in other.resources.items():
@@ -189,25 +189,43 @@ class Timeline:
         return found
 
     def _move_mini_batch(self, before: Milestones, after: Milestones) -> None:
-        """A mini-batch's milestones moved earlier (or happened): move its counts with them."""
-        for sign, times in ((-1, before), (1, after)):
-            processed, succeeded, failed, retried, ok_items, bad_items = times
-            if processed != math.inf:
-                self.bucket(processed).processed += sign
-            if succeeded != math.inf:
-                b = self.bucket(succeeded)
-                b.succeeded += sign
-                b.items_ok += sign * ok_items
-            if failed != math.inf:
-                b = self.bucket(failed)
-                b.failed += sign
-                b.items_failed += sign * bad_items
-                if succeeded != math.inf:
-                    b = self.bucket(max(failed, succeeded))
-                    b.failed -= sign
-                    b.items_failed -= sign * bad_items
-            if retried != math.inf:
-                self.bucket(retried).retried += sign
+        """A mini-batch's milestones moved earlier (or happened): move its counts with them.
+        Only what changed is moved (this runs for about every mini-batch once)."""
+        inf = math.inf
+        p0, s0, f0, r0, ok0, bad0 = before
+        p1, s1, f1, r1, ok1, bad1 = after
+        if p0 != p1:
+            if p0 != inf:
+                self.bucket(p0).processed -= 1
+            self.bucket(p1).processed += 1
+        if s0 != s1 or ok0 != ok1:
+            if s0 != inf:
+                b = self.bucket(s0)
+                b.succeeded -= 1
+                b.items_ok -= ok0
+            if s1 != inf:
+                b = self.bucket(s1)
+                b.succeeded += 1
+                b.items_ok += ok1
+        if f0 != f1 or (f1 != inf and (s0 != s1 or bad0 != bad1)):
+            self._failed_marks(f0, s0, bad0, -1)
+            self._failed_marks(f1, s1, bad1, 1)
+        if r0 != r1:
+            if r0 != inf:
+                self.bucket(r0).retried -= 1
+            self.bucket(r1).retried += 1
+
+    def _failed_marks(self, failed: float, succeeded: float, items: int, sign: int) -> None:
+        """Failed from its first failure until it succeeds (if it does): +1 then -1."""
+        if failed == math.inf:
+            return
+        b = self.bucket(failed)
+        b.failed += sign
+        b.items_failed += sign * items
+        if succeeded != math.inf:
+            b = self.bucket(max(failed, succeeded))
+            b.failed -= sign
+            b.items_failed -= sign * items
 
     def touch(self, at: float) -> None:
         """Note a log time that belongs to the job (its span) without a bucket."""
