@@ -276,3 +276,29 @@ def test_a_replayed_moment_has_the_rate_the_live_model_had_then():
     assert snap.mini_batches.processed == 180
     assert snap.rate_per_min == pytest.approx(60.0)
     assert snap.eta_seconds == pytest.approx(420.0)
+
+
+def test_a_killed_worker_is_still_dead_a_second_before_the_end():
+    """R4: fixtures/oom-kill. By hand: _main.txt says `process001 exits with returncode -9` at
+    11:12:30, and process001.txt's last line is at 11:12:20, so at 11:12:44 (the tree's newest
+    stamp is 11:12:45) process001 has one abnormal end, -9, and nothing of its own after it:
+    dead, as live. The old replay dropped the exit and counted the kill record as the
+    worker's own activity: idle."""
+    ingestor = _cached(FIXTURES / "oom-kill")
+    final = ingestor.snapshot()
+    at = parse_at("2023-02-28T11:12:44", None)
+    snap = snapshot_at(ingestor.state.timeline, final, at)
+    (proc,) = [p for n in snap.nodes for p in n.processes if p.name == "process001"]
+    assert (proc.exits, proc.exit_code, proc.after_exit) == (1, -9, "dead")
+    assert states_of(snap)["0"][1]["process001"] == "dead"
+
+
+def test_an_attempt_implies_running_in_the_replay_too():
+    """R4: fixtures/2020-taskcsv has no overview; its first attempts end at 05:50:57. The
+    model calls the job Running from its first attempt; the old replay said NotStarted with
+    mini-batches processed, because that Running was applied without being recorded."""
+    ingestor = _cached(FIXTURES / "2020-taskcsv")
+    final = ingestor.snapshot()
+    snap = snapshot_at(ingestor.state.timeline, final, final.started_at + 20)
+    assert snap.mini_batches.processed > 0
+    assert snap.status == "Running"
