@@ -1,18 +1,24 @@
 """The job as it stood at a moment of log time, rebuilt from the final snapshot and a Timeline.
 
 `snapshot_at(timeline, final, at)` returns an ordinary Snapshot, so every view (the --once text,
---json, the panes) shows a past moment without knowing it is one. Counts come from summing the
-timeline's buckets up to `at`; names, messages and tracebacks come from the final snapshot.
+--json, the panes, the report's node timeline) shows a past moment without knowing it is one.
+Counts come from summing the timeline's buckets up to `at`; names, messages and tracebacks come
+from the final snapshot.
 
-What a replay can and cannot say:
-- counts are the model's own (de-duplicated) changes, dated by the log time of the event that
-  made them, and include the whole bucket holding `at` (see timeline.py: `resolution`);
-- processed, succeeded, retried, item and error counts only grow with `at` and never exceed the
-  final ones. `failed` may shrink, as in the model: a failed mini-batch whose retry succeeds
-  stops being failed;
-- the status and verdict are those the logs had said by `at` (the service's own status, which
-  has no log time, only shows at the end);
-- an error group shows its final message, places and latest traceback.
+What a replay says, and how close it is to the live model at that moment:
+- counts (mini-batches, items, per process) are dated by the time of the attempt that caused
+  them, whatever order the files were read in (timeline.py, milestones.py), and include the
+  whole bucket holding `at`: the replay equals the live model at some moment within one slice
+  after `at` (`resolution`). Nothing is clamped to the final counts;
+- the status and verdict are those the logs had said by `at`, through the model's own rules;
+  facts without a time of their own (the service's status, `SystemExit: 42`, job_result.txt
+  lines) belong to the job's end and show only there;
+- the rate is the model's own estimator fed what the logs had said by `at`;
+- processes keep their abnormal ends and whether they restarted (dead stays dead), and their
+  own signs of life, so liveness judges a replayed moment as it judged it live;
+- not replayed: per-process resource usage, disks and the `ps` listing (the newest only), and
+  nodes known only by their folders; an error group shows its final message, places and
+  latest traceback.
 At or after the job's newest log time the final snapshot itself is returned.
 """
 
@@ -20,10 +26,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from batchtop import events as ev
-from batchtop.model import SERIES_LENGTH, JobState
+from batchtop import status as statuses
+from batchtop.model import SERIES_LENGTH, JobState, ProcessState
+from batchtop.model import _process_view as process_view  # the model's own view of a process
+from batchtop.rate import RateEstimator
 from batchtop.snapshot import (
     SERIES_NAMES,
     ErrorView,
@@ -71,40 +81,120 @@ def snapshot_at(timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
     """The job as the logs told it up to log time `at` (see the module docstring)."""
     if final.data_time is None or at >= final.data_time:
         return final
-    slices = list(timeline.upto(at))
-    counts = _counts(slices, final)
-    status, verdict = _status_and_verdict(timeline, at)
-    items = final.items
-    if items.succeeded is not None:
-        items = ItemCounts(
-            total=items.total,
-            succeeded=sum(b.items_ok for _, b in slices),
-            failed=max(0, sum(b.items_failed for _, b in slices)),
+    fold = _Fold()
+    for begin, b in timeline.upto(at):
+        fold.add(begin, b)
+    return fold.snapshot(timeline, final, at)
+
+
+def snapshots_over(timeline: Timeline, final: Snapshot) -> Iterator[tuple[float, float, Snapshot]]:
+    """(slice start, slice end, the job replayed at the slice's end) for every slice of the
+    timeline, oldest first, in one pass over the buckets: the report judges every slice, and a
+    replay per slice from scratch would cost the square of the slices. The slice that holds
+    the job's newest data ends there, with the final snapshot itself."""
+    if final.data_time is None:
+        return
+    fold = _Fold()
+    begin = None
+    for begin, b in timeline.series():
+        fold.add(begin, b)
+        end = begin + timeline.width
+        if end > final.data_time:
+            break
+        yield begin, end, fold.snapshot(timeline, final, end - _EPSILON)
+    else:
+        begin = begin + timeline.width if begin is not None else final.data_time
+    yield begin, final.data_time, final
+
+
+_EPSILON = 1e-6
+"""Just before a slice's end: the moment that holds the whole slice and nothing after it."""
+
+
+class _Fold:
+    """Buckets added oldest first, summed as they come: what the logs had said by then."""
+
+    def __init__(self) -> None:
+        self.slices: list[tuple[float, Bucket]] = []
+        self.total = Bucket()
+        self.samples: dict[str, list[tuple[float, float | None, float | None]]] = {}
+
+    def add(self, begin: float, b: Bucket) -> None:
+        self.slices.append((begin, b))
+        self.total.merge(b)  # the sum keeps copies: the timeline's buckets stay as they are
+        for node, sample in b.resources.items():
+            self.samples.setdefault(node, []).append(sample)
+
+    def snapshot(self, timeline: Timeline, final: Snapshot, at: float) -> Snapshot:
+        total = self.total
+        counts = _counts(total)
+        status, verdict = _status_and_verdict(timeline, at)
+        items = final.items
+        if items.succeeded is not None:
+            items = ItemCounts(
+                total=items.total,
+                succeeded=total.items_ok,
+                failed=max(0, total.items_failed),
+            )
+        rate = _rate(self.slices, at, timeline.width)
+        remaining = None if counts.total is None else counts.total - counts.processed
+        has_eta = statuses.has_eta(status)
+        eta_reading = total.runtime_eta if has_eta else None
+        errors = _errors(total, final, at)
+        assert final.data_time is not None
+        data_time = max(min(at, final.data_time), timeline.first or at)
+        return Snapshot(
+            status=status,
+            verdict=verdict,
+            job_name=final.job_name,
+            job_url=final.job_url,
+            mini_batches=counts,
+            items=items,
+            rate_per_min=rate.per_minute(),
+            eta_seconds=rate.eta_seconds(remaining) if has_eta else None,
+            runtime_eta_seconds=None if eta_reading is None else eta_reading[1],
+            started_at=final.started_at,
+            data_time=data_time,
+            scheduling=final.scheduling if counts.total is not None else None,
+            nodes=self._nodes(timeline, final, at),
+            errors=errors,
+            files=final.files,
+            error_occurrences=sum(e.count for e in errors),
+            version=hash(("replay", at)),
+            notes=final.notes,
         )
-    rate = _rate(slices, at, timeline.width)
-    remaining = None if counts.total is None else counts.total - counts.processed
-    eta_reading = _newest_of(b.runtime_eta for _, b in slices)
-    errors = _errors(slices, final, at)
-    data_time = max(min(at, final.data_time), timeline.first or at)
-    return Snapshot(
-        status=status,
-        verdict=verdict,
-        job_name=final.job_name,
-        job_url=final.job_url,
-        mini_batches=counts,
-        items=items,
-        rate_per_min=rate,
-        eta_seconds=None if rate in (None, 0) or remaining is None else remaining / rate * 60,
-        runtime_eta_seconds=None if eta_reading is None else eta_reading[1],
-        started_at=final.started_at,
-        data_time=data_time,
-        scheduling=final.scheduling if counts.total is not None else None,
-        nodes=_nodes(slices, final, at),
-        errors=errors,
-        files=final.files,
-        error_occurrences=sum(e.count for e in errors),
-        version=hash(("replay", at)),
-    )
+
+    def _nodes(self, timeline: Timeline, final: Snapshot, at: float) -> tuple[NodeView, ...]:
+        seen, parts = self.total.node_seen, self.total.procs
+        views = []
+        for node in final.nodes:
+            if node.name not in seen:
+                continue  # not yet heard of at `at`
+            procs = []
+            for proc in node.processes:
+                part = parts.get((node.name, proc.name))
+                if part is None:
+                    continue
+                exits = timeline.exits.get((node.name, proc.name), {})
+                procs.append(_process_at(node.name, proc.name, part, exits, at, timeline.width))
+            samples = self.samples.get(node.name, [])
+            latest: dict[str, float | None] = {name: None for name in SERIES_NAMES}
+            series: dict[str, tuple[float, ...]] = {name: () for name in SERIES_NAMES}
+            if samples:
+                latest["cpu"], latest["memory"] = samples[-1][1], samples[-1][2]
+                for name, column in (("cpu", 1), ("memory", 2)):
+                    values = [s[column] for s in samples[-SERIES_LENGTH:] if s[column] is not None]
+                    series[name] = tuple(values)  # type: ignore[arg-type]
+            views.append(
+                NodeView(
+                    name=node.name,
+                    processes=tuple(procs),
+                    last_seen=min(seen[node.name], at),
+                    latest=latest,
+                    series=series,
+                )
+            )
+        return tuple(views)
 
 
 def resolution(timeline: Timeline) -> float:
@@ -112,120 +202,79 @@ def resolution(timeline: Timeline) -> float:
     return timeline.width
 
 
-def _counts(slices: list[tuple[float, Bucket]], final: Snapshot) -> MiniBatchCounts:
-    succeeded = sum(b.succeeded for _, b in slices)
-    failed_ledger = sum(b.failed for _, b in slices)
-    overview = max((b.overview for _, b in slices if b.overview is not None), default=0)
-    processed = min(max(overview, succeeded + failed_ledger), final.mini_batches.processed)
-    failed = max(0, min(failed_ledger, processed))
-    total_reading = _newest_of(b.total for _, b in slices)
-    total = None if total_reading is None else max(total_reading[1], processed)
+def _counts(total: Bucket) -> MiniBatchCounts:
+    """The model's counts (JobState.counts) from the milestones up to the moment: no clamp to
+    the final counts, so a test that no moment exceeds them can fail."""
+    processed = max(total.overview or 0, total.processed)
+    failed = min(total.failed, processed)
+    total_count = None if total.total is None else max(total.total[1], processed)
     return MiniBatchCounts(
-        total=total,
+        total=total_count,
         processed=processed,
         succeeded=processed - failed,
         failed=failed,
-        retried=min(sum(b.retried for _, b in slices), final.mini_batches.retried),
+        retried=total.retried,
     )
 
 
-def _newest_of(readings):  # type: ignore[no-untyped-def]
-    best = None
-    for reading in readings:
-        if reading is not None and (best is None or reading >= best):
-            best = reading
-    return best
-
-
 def _status_and_verdict(timeline: Timeline, at: float) -> tuple[str, str | None]:
-    """Replay the status and verdict hints said by `at` through the model's own rules."""
+    """Replay the status and verdict hints said in the slices up to the one holding `at`
+    (as the counts are) through the model's own rules."""
     state = JobState()
+    horizon = (at // timeline.width + 1) * timeline.width
     hints = sorted(
         (when, status, authority)
         for (status, authority), when in timeline.statuses.items()
-        if when <= at
+        if when < horizon
     )
     for when, status, authority in hints:
         state.apply(ev.StatusHint(status, when, authority))
     for text, (when, weight) in timeline.verdicts.items():
-        if when <= at:
+        if when < horizon:
             state.apply(ev.Verdict(text, when, weight))
     return state.status, state.verdict
 
 
-def _rate(slices: list[tuple[float, Bucket]], at: float, width: float) -> float | None:
-    start = at - RATE_WINDOW
-    recent = [b for begin, b in slices if begin + width > start]
-    if not slices or slices[0][0] > start:
-        return None  # not yet RATE_WINDOW of history: too little to say
-    done = sum(b.processed for b in recent)
-    span = min(RATE_WINDOW + width, at - slices[0][0] + width)
-    return done * 60.0 / span
+def _rate(slices: list[tuple[float, Bucket]], at: float, width: float) -> RateEstimator:
+    """The model's own estimator (rate.py), fed what the logs had said by `at`: the runtime's
+    progress readings, else completions (each slice's at its middle, never after `at`)."""
+    rate = RateEstimator()
+    for begin, b in slices:
+        if b.processed:
+            rate.completed(min(begin + width / 2, at), b.processed)
+        if b.overview is not None:
+            rate.progress(b.overview_at, b.overview)
+    return rate
 
 
-def _nodes(slices: list[tuple[float, Bucket]], final: Snapshot, at: float) -> tuple[NodeView, ...]:
-    views = []
-    for node in final.nodes:
-        seen = [b.node_seen[node.name] for _, b in slices if node.name in b.node_seen]
-        if not seen:
-            continue  # not yet heard of at `at`
-        procs = []
-        for proc in node.processes:
-            parts = [p for p in (b.procs.get((node.name, proc.name)) for _, b in slices) if p]
-            if not parts:
-                continue
-            procs.append(_process_at(node.name, proc.name, parts, at))
-        samples = [b.resources[node.name] for _, b in slices if node.name in b.resources]
-        latest: dict[str, float | None] = {name: None for name in SERIES_NAMES}
-        series: dict[str, tuple[float, ...]] = {name: () for name in SERIES_NAMES}
-        if samples:
-            latest["cpu"], latest["memory"] = samples[-1][1], samples[-1][2]
-            for name, column in (("cpu", 1), ("memory", 2)):
-                values = [s[column] for s in samples if s[column] is not None]
-                series[name] = tuple(values[-SERIES_LENGTH:])  # type: ignore[arg-type]
-        views.append(
-            NodeView(
-                name=node.name,
-                processes=tuple(procs),
-                last_seen=min(max(seen), at),
-                latest=latest,
-                series=series,
-            )
-        )
-    return tuple(views)
-
-
-def _process_at(node: str, name: str, parts: list[ProcBucket], at: float) -> ProcessView:
-    pick = max((p.pick for p in parts if p.pick is not None), default=None)
-    done_at = max(p.done_at for p in parts)
-    current = pick[1] if pick is not None and pick[0] > done_at else None
-    first = min(p.first for p in parts)
-    last = max(p.last for p in parts)
-    return ProcessView(
-        node=node,
-        name=name,
-        processed=sum(p.processed for p in parts),
-        failed=sum(p.failed for p in parts),
-        current=current,
+def _process_at(
+    node: str, name: str, part: ProcBucket, exits: dict[float, int], at: float, width: float
+) -> ProcessView:
+    """The process as the model would show it at `at`: its counts, its current mini-batch,
+    and its abnormal ends with what followed them (restarted or dead), by the model's rules."""
+    pick, first, last, own = part.pick, part.first, part.last, part.own
+    state = ProcessState(
+        processed=part.processed,
+        failed=part.failed,
+        current=pick[1] if pick is not None and pick[0] > part.done_at else None,
         last_seen=None if last == -math.inf else min(last, at),
         first_seen=None if first == math.inf else first,
+        last_own=None if own == -math.inf else min(own, at),
     )
+    if exits:
+        horizon = (at // width + 1) * width  # an end is a fact of its slice, as counts are
+        state.exit_marks = {when for when in exits if when < horizon}
+        if state.exit_marks:
+            state.exit_at = max(state.exit_marks)
+            state.exit_code = exits[state.exit_at]
+    return process_view(node, name, state, None)
 
 
-def _errors(
-    slices: list[tuple[float, Bucket]], final: Snapshot, at: float
-) -> tuple[ErrorView, ...]:
+def _errors(total: Bucket, final: Snapshot, at: float) -> tuple[ErrorView, ...]:
     per_tier: dict[str, dict[int, int]] = {}
-    times: dict[str, tuple[float, float]] = {}
-    for _, b in slices:
-        for (signature, tier), count in b.errors.items():
-            tiers = per_tier.setdefault(signature, {})
-            tiers[tier] = tiers.get(tier, 0) + count
-        for signature, (first, last) in b.error_times.items():
-            have = times.get(signature)
-            times[signature] = (
-                (first, last) if have is None else (min(first, have[0]), max(last, have[1]))
-            )
+    for (signature, tier), count in total.errors.items():
+        per_tier.setdefault(signature, {})[tier] = count
+    times = total.error_times
     views = []
     for error in final.errors:
         reports = per_tier.get(error.signature)

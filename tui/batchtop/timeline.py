@@ -3,15 +3,22 @@
 The model (`JobState`) keeps only "now". A post-mortem report needs throughput per minute and
 per-node activity over time, and a replay needs the job as it stood at 09:41. Keeping every event
 would cost memory in proportion to the job; instead `RecordingState` (a JobState that also
-records) adds what each event *changed in the model* to one bucket of `width` seconds of log
-time. Recording the model's own deltas, not raw events, keeps the timeline in step with the
-model's de-duplication: an attempt read twice is counted once, in both.
+records) adds what each event changed to one bucket of `width` seconds of log time.
+
+A change is dated by the time of the event that caused it, whatever order the files were read
+in (code-review-3 R2). For the mini-batch counts that takes more than the model's own deltas:
+the ledger counts a retry when the second-*read* attempt arrives, and a success read before an
+earlier failure hides the failure. So the counts come from per mini-batch milestones (its
+earliest attempt, success, failure and second attempt: milestones.py), which are minima and do
+not depend on arrival order; when one moves earlier its count moves to the earlier bucket.
+A fact without a time of its own (an untimed attempt, `SystemExit: 42`, a job_result.txt line,
+the service's status) is not put in any bucket: it belongs to the job's end, which a replay
+shows as the final snapshot itself.
 
 Bounded: at most MAX_BUCKETS buckets; when the job's span outgrows them the width doubles and
 neighbours merge (every field is a sum, a max or a newest-by-time pick, so merging is exact).
 Each bucket holds a few counters plus one small entry per node, process and error group that was
-active in it. Files arrive in any order, so buckets are filled out of time order; nothing here
-depends on arrival order except which of two equal-time readings wins.
+active in it; the milestones cost 33-41 bytes per mini-batch id (milestones.py).
 
 Resolution: a replay at time T includes whole buckets up to the one holding T, so it can be up
 to `width` seconds ahead of T; `Replay.resolution` says how much.
@@ -21,12 +28,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from batchtop import events as ev
+from batchtop import status as statuses
 from batchtop.errorgroups import ErrorBook, ErrorGroup
-from batchtop.model import JobState
+from batchtop.milestones import MilestoneBook, Milestones
+from batchtop.model import MAX_EXIT_MARKS, JobState
 
 BASE_WIDTH = 1.0
 """Seconds of log time per bucket to start with (doubled as the job's span grows)."""
@@ -45,6 +54,9 @@ class ProcBucket:
     """Newest (time, mini-batch) picked in this bucket."""
     done_at: float = -math.inf
     """Newest time an attempt of this process finished in this bucket."""
+    own: float = -math.inf
+    """Newest sign of life from the process's own log (activity, picks) in this bucket: what
+    tells a restart after a kill (model.ProcessState.last_own)."""
 
     def merge(self, other: ProcBucket) -> None:
         self.processed += other.processed
@@ -52,6 +64,7 @@ class ProcBucket:
         self.first = min(self.first, other.first)
         self.last = max(self.last, other.last)
         self.done_at = max(self.done_at, other.done_at)
+        self.own = max(self.own, other.own)
         if other.pick is not None and (self.pick is None or other.pick > self.pick):
             self.pick = other.pick
 
@@ -60,17 +73,23 @@ class ProcBucket:
 class Bucket:
     """What changed in the model during one slice of log time."""
 
+    processed: int = 0
+    """Mini-batches whose earliest attempt falls in this slice (milestones.py)."""
     succeeded: int = 0
-    """Change of the ledger's succeeded count (a retry that succeeds adds one here...)"""
+    """Mini-batches whose earliest success falls in this slice..."""
     failed: int = 0
-    """...and takes one from here: the ledger's failed count may shrink."""
+    """...and the change of the failed count: +1 at a first failure, -1 when that mini-batch
+    then succeeds (the ledger's failed count may shrink)."""
     retried: int = 0
+    """Mini-batches whose second attempt is first known in this slice."""
     failed_attempts: int = 0
     """Attempts that failed (every one, retried or not): the failure marks on a chart."""
     items_ok: int = 0
     items_failed: int = 0
     overview: int | None = None
-    """Largest `processed` the runtime's own progress reported in this slice."""
+    """Largest `processed` the runtime's own progress reported in this slice..."""
+    overview_at: float = -math.inf
+    """...and the log time of that reading (the replayed rate is measured from it)."""
     total: tuple[float, int] | None = None
     runtime_eta: tuple[float, float] | None = None
     node_seen: dict[str, float] = field(default_factory=dict)
@@ -81,19 +100,24 @@ class Bucket:
     """(signature, tier) -> occurrences in this slice."""
     error_times: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    @property
-    def processed(self) -> int:
-        return self.succeeded + self.failed
+    def note_overview(self, processed: int | None, at: float) -> None:
+        """Keep the largest reading, and the earliest time it was reached (order-free)."""
+        if processed is None:
+            return
+        if self.overview is None or processed > self.overview:
+            self.overview, self.overview_at = processed, at
+        elif processed == self.overview and at < self.overview_at:
+            self.overview_at = at
 
     def merge(self, other: Bucket) -> None:
+        self.processed += other.processed
         self.succeeded += other.succeeded
         self.failed += other.failed
         self.retried += other.retried
         self.failed_attempts += other.failed_attempts
         self.items_ok += other.items_ok
         self.items_failed += other.items_failed
-        if other.overview is not None:
-            self.overview = max(self.overview or 0, other.overview)
+        self.note_overview(other.overview, other.overview_at)
         self.total = _newest(self.total, other.total)
         self.runtime_eta = _newest(self.runtime_eta, other.runtime_eta)
         for node, at in other.node_seen.items():
@@ -101,7 +125,7 @@ class Bucket:
         for key, proc in other.procs.items():
             mine = self.procs.get(key)
             if mine is None:
-                self.procs[key] = proc
+                self.procs[key] = replace(proc)  # its own copy: `other` stays as it was
             else:
                 mine.merge(proc)
         for node, sample in other.resources.items():
@@ -137,6 +161,10 @@ class Timeline:
         self.first: float | None = None
         self.last: float | None = None
         self._low = self._high = 0
+        self.milestones = MilestoneBook(self._move_mini_batch)
+        self.exits: dict[tuple[str, str], dict[float, int]] = {}
+        """(node, process) -> {log time: return code} of its abnormal ends (bounded as the
+        model's exit marks are); an end without a time belongs to the job's end, not here."""
 
     MAX_VERDICTS = 64
 
@@ -159,6 +187,45 @@ class Timeline:
             self._low = self._high = index
         found = self.buckets[index] = Bucket()
         return found
+
+    def _move_mini_batch(self, before: Milestones, after: Milestones) -> None:
+        """A mini-batch's milestones moved earlier (or happened): move its counts with them.
+        Only what changed is moved (this runs for about every mini-batch once)."""
+        inf = math.inf
+        p0, s0, f0, r0, ok0, bad0 = before
+        p1, s1, f1, r1, ok1, bad1 = after
+        if p0 != p1:
+            if p0 != inf:
+                self.bucket(p0).processed -= 1
+            self.bucket(p1).processed += 1
+        if s0 != s1 or ok0 != ok1:
+            if s0 != inf:
+                b = self.bucket(s0)
+                b.succeeded -= 1
+                b.items_ok -= ok0
+            if s1 != inf:
+                b = self.bucket(s1)
+                b.succeeded += 1
+                b.items_ok += ok1
+        if f0 != f1 or (f1 != inf and (s0 != s1 or bad0 != bad1)):
+            self._failed_marks(f0, s0, bad0, -1)
+            self._failed_marks(f1, s1, bad1, 1)
+        if r0 != r1:
+            if r0 != inf:
+                self.bucket(r0).retried -= 1
+            self.bucket(r1).retried += 1
+
+    def _failed_marks(self, failed: float, succeeded: float, items: int, sign: int) -> None:
+        """Failed from its first failure until it succeeds (if it does): +1 then -1."""
+        if failed == math.inf:
+            return
+        b = self.bucket(failed)
+        b.failed += sign
+        b.items_failed += sign * items
+        if succeeded != math.inf:
+            b = self.bucket(max(failed, succeeded))
+            b.failed -= sign
+            b.items_failed -= sign * items
 
     def touch(self, at: float) -> None:
         """Note a log time that belongs to the job (its span) without a bucket."""
@@ -197,6 +264,10 @@ class Timeline:
             (i * self.width, self.buckets.get(i) or Bucket())
             for i in range(self._low, self._high + 1)
         ]
+
+
+_RUNNING = (next(word for word, r in statuses.RANK.items() if r == statuses.RUNNING_RANK), 1)
+"""The Running that log evidence implies (authority 1, as in model._on_attempt)."""
 
 
 class _RecordingErrorBook(ErrorBook):
@@ -247,8 +318,11 @@ class RecordingState(JobState):
             ev.Progress: self._rec_progress,
             ev.Metrics: self._rec_metrics,
             ev.Scheduled: self._rec_scheduled,
-            ev.StatusHint: self._rec_status,
             ev.Verdict: self._rec_verdict,
+            ev.ProcessUsage: self._rec_node_fact,
+            ev.DiskUsage: self._rec_node_fact,
+            ev.PsSnapshot: self._rec_node_fact,
+            ev.ProcessExit: self._rec_exit,
         }
         self._inner: dict[type, Callable[[Any], None]] = {kind: handlers[kind] for kind in wrap}
         self._inner_attempt = self._inner[ev.Attempt]
@@ -274,9 +348,6 @@ class RecordingState(JobState):
     # -- wrapped handlers ------------------------------------------------------------
     def _rec_attempt(self, e: ev.Attempt) -> None:
         # the hot path (one call per CSV row and worker line): plain locals, early exits
-        ledger = self.ledger
-        s0, f0, r0 = ledger.succeeded, ledger.failed, ledger.retried
-        i0, j0 = self.items_succeeded, self.items_failed
         node, process = e.node, e.process
         proc_state = None
         if node and process:
@@ -284,11 +355,22 @@ class RecordingState(JobState):
             if node_state is not None:
                 proc_state = node_state.processes.get(process)
         p0, pf0 = (proc_state.processed, proc_state.failed) if proc_state else (0, 0)
+        f0 = self.ledger.failed
         self._inner_attempt(e)
         at = e.at
         if at is None:
-            return
-        b = self.timeline.bucket(at)
+            return  # no time of its own: it belongs to the job's end (the final snapshot)
+        timeline = self.timeline
+        if e.ok:
+            items = e.items_succeeded if e.items_succeeded is not None else e.items_total
+        else:
+            items = e.items_total
+        timeline.milestones.record(e.mini_batch, e.attempt, e.ok, at, items)
+        # a finished attempt implies Running from its time on; the model applies that only
+        # for the first attempt it reads, which may not be the earliest: note every one
+        if at < timeline.statuses.get(_RUNNING, math.inf):
+            timeline.statuses[_RUNNING] = at
+        b = timeline.bucket(at)
         if node:
             seen = b.node_seen.get(node)
             if seen is None or at > seen:
@@ -305,20 +387,12 @@ class RecordingState(JobState):
                 proc.last = at
             if at > proc.done_at:
                 proc.done_at = at
-        changed = ledger.succeeded - s0, ledger.failed - f0, ledger.retried - r0
-        if changed == (0, 0, 0) and proc_state is not None and proc_state.processed == p0:
-            return  # another file's report of an attempt already counted
-        b.succeeded += changed[0]
-        b.failed += changed[1]
-        b.retried += changed[2]
-        b.items_ok += self.items_succeeded - i0
-        b.items_failed += self.items_failed - j0
         if proc is not None and proc_state is not None:
             proc.processed += proc_state.processed - p0
             proc.failed += proc_state.failed - pf0
             b.failed_attempts += proc_state.failed - pf0
         else:
-            b.failed_attempts += max(0, changed[1])  # no process: newly failed only
+            b.failed_attempts += max(0, self.ledger.failed - f0)  # no process: newly failed
 
     def _rec_picked(self, e: ev.Picked) -> None:
         self._inner[ev.Picked](e)
@@ -329,16 +403,40 @@ class RecordingState(JobState):
         proc = self._proc_bucket(b, e.node, e.process)
         if proc.pick is None or (e.at, e.mini_batch) > proc.pick:
             proc.pick = (e.at, e.mini_batch)
+        proc.own = max(proc.own, e.at)
 
     def _rec_activity(self, e: ev.Activity) -> None:
         self._inner[ev.Activity](e)
-        if not e.user:  # a date the script printed is no log time (model.py, "One clock")
-            self._note_seen(self.timeline.bucket(e.at), e.node, e.process, e.at)
+        if e.user:  # a date the script printed is no log time (model.py, "One clock")
+            return
+        b = self.timeline.bucket(e.at)
+        self._note_seen(b, e.node, e.process, e.at)
+        if e.process:
+            proc = self._proc_bucket(b, e.node, e.process)
+            proc.own = max(proc.own, e.at)
 
     def _rec_error(self, e: ev.ErrorRecord) -> None:
         self._inner[ev.ErrorRecord](e)  # the error book records the occurrence itself
         if e.at is not None and e.node and not e.user:
-            self._note_seen(self.timeline.bucket(e.at), e.node, e.process, e.at)
+            # a kill the node reports about a worker is no sign of life of that worker
+            process = e.process if e.alive else None
+            self._note_seen(self.timeline.bucket(e.at), e.node, process, e.at)
+
+    def _rec_node_fact(self, e: ev.ProcessUsage | ev.DiskUsage | ev.PsSnapshot) -> None:
+        """Rows of a node's perf files: a sign of life of the node, as in the model."""
+        self._inner[type(e)](e)
+        if e.at is not None:
+            self._note_seen(self.timeline.bucket(e.at), e.node, None, e.at)
+
+    def _rec_exit(self, e: ev.ProcessExit) -> None:
+        self._inner[ev.ProcessExit](e)
+        if e.at is None:
+            return
+        self._note_seen(self.timeline.bucket(e.at), e.node, None, e.at)
+        if e.returncode != 0:
+            marks = self.timeline.exits.setdefault((e.node, e.process), {})
+            if len(marks) < MAX_EXIT_MARKS or e.at in marks:
+                marks[e.at] = e.returncode
 
     def _rec_resource(self, e: ev.ResourceSample) -> None:
         self._inner[ev.ResourceSample](e)
@@ -354,8 +452,7 @@ class RecordingState(JobState):
         if at is None:
             return
         b = self.timeline.bucket(at)
-        if processed is not None:
-            b.overview = max(b.overview or 0, processed)
+        b.note_overview(processed, at)
         if total is not None:
             b.total = _newest(b.total, (at, total))
         if eta is not None:
@@ -364,21 +461,17 @@ class RecordingState(JobState):
     def _rec_progress(self, e: ev.Progress) -> None:
         self._inner[ev.Progress](e)
         self._note_progress(e.at, e.processed, e.total, e.runtime_eta)
-        self._note_status("Running", 1, e.at)
         if e.at is not None and e.elapsed is not None:
             self.timeline.touch(e.at - e.elapsed)
 
     def _rec_metrics(self, e: ev.Metrics) -> None:
         self._inner[ev.Metrics](e)
         self._note_progress(e.at, e.completed, e.total, e.runtime_eta)
-        if e.completed is not None:
-            self._note_status("Running", 1, e.at)
 
     def _rec_scheduled(self, e: ev.Scheduled) -> None:
         self._inner[ev.Scheduled](e)
         if e.finished:
             self._note_progress(e.at, None, e.count, None)
-        self._note_status("Running", 1, e.at)
 
     def _note_status(self, status: str, authority: int, at: float | None) -> None:
         key = (status, authority)
@@ -387,8 +480,10 @@ class RecordingState(JobState):
         if key not in statuses or when < statuses[key]:
             statuses[key] = when
 
-    def _rec_status(self, e: ev.StatusHint) -> None:
-        self._inner[ev.StatusHint](e)
+    def _on_status(self, e: ev.StatusHint) -> None:
+        # overrides the model's handler itself, not its entry in the table: the model also
+        # calls it directly (an attempt implies Running), and that must be recorded too (R4)
+        super()._on_status(e)
         self._note_status(e.status, e.authority, e.at)
 
     def _rec_verdict(self, e: ev.Verdict) -> None:

@@ -92,7 +92,10 @@ class ReplayControls:
             and (cache[1] == snap.version or now - cache[2] < RECOMPUTE_EVERY)
         ):
             return cache[3], False
-        past = snapshot_at(timeline, snap, at)
+        # the follower thread grows the same timeline (new buckets, coarsening swaps them):
+        # read it under the ingestor's lock, as snapshots are taken (R13)
+        with self.ingestor.lock:  # type: ignore[attr-defined]
+            past = snapshot_at(timeline, snap, at)
         self._replay_cache = (at, snap.version, now, past)
         return past, False
 

@@ -41,6 +41,7 @@ compute manager that it terminated independently. It is expected." (the v1 debug
 71-74 are the old runtime's *worker process* exit codes (process timeout, init() failed,
 some / all run() calls failed; C2 `EXIT_CODES_START_NEW_PROCESS`): a process is restarted,
 the job goes on. Only the leader's 0 / 42 (and 82, stopped) are job results."""
+_START_BANNER = "Batch Inference Start"
 _SYSTEM_EXIT = re.compile(r"^SystemExit: (\d{1,9})(?!\d)", re.M)
 TAIL_SCAN = 4096
 
@@ -144,16 +145,24 @@ class DriverLogParser(FreeTextParser):
 
     def feed(self, block: str) -> list[ev.Event]:
         out = super().feed(block)
-        if "Batch Inference Start" in block:
-            out.append(ev.StatusHint("Running", self._last_at))
+        start = block.find(_START_BANNER)
+        if start >= 0:
+            # dated by the banner's own line, not by the newest stamp of the block (which may
+            # be the end banner): a fact's time must not depend on how the file was chunked
+            line = block[block.rfind("\n", 0, start) + 1 : start]
+            stamp = _LAST_STAMP.match(line)
+            at = parse_stamp(stamp.group(1)) if stamp else None
+            out.append(ev.StatusHint("Running", at))
         for m in _SYSTEM_EXIT.finditer(block):
             code = int(m.group(1))
             if code == 0 or code in _NOT_A_JOB_RESULT:
                 continue
             reason = _EXIT_CODES.get(code, f"the driver exited with code {code}")
             status = "Canceled" if code == 82 else "Failed"
-            out.append(ev.StatusHint(status, self._last_at))
-            out.append(ev.Verdict(f"Driver: {reason}", self._last_at, weight=1))
+            # `SystemExit: 42` has no time of its own: it belongs to the job's end, never to
+            # the newest stamp before it (a start banner), so it is dated None (R3)
+            out.append(ev.StatusHint(status, None))
+            out.append(ev.Verdict(f"Driver: {reason}", None, weight=1))
         return [e for e in out if not _is_system_exit(e)]
 
 

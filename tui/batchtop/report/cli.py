@@ -16,7 +16,7 @@ from batchtop.ingest import Ingestor
 from batchtop.report.data import gather
 from batchtop.report.html import render_html
 from batchtop.report.markdown import render_markdown
-from batchtop.sources.local import LocalTree, SourceError
+from batchtop.sources.local import LocalTree, SourceError, check_job_tree
 from batchtop.summary import EXIT_USAGE
 from batchtop.textsafe import safe
 from batchtop.timeline import RecordingState
@@ -45,6 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+"""Output names the report can write, by extension. Anything else (`.pdf`, `.png`) is refused:
+writing HTML into a `.pdf` makes a file no PDF reader opens (issue 17)."""
+
+
+def _format_of(output: Path) -> str | None:
+    """html or md from the file name; html when it has no extension at all; None when the
+    extension names a format the report cannot write."""
+    suffix = output.suffix.lower()
+    if not suffix:
+        return "html"
+    return FORMATS.get(suffix)
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print("batchtop: " + safe(message).replace("\n", "␤"), file=sys.stderr)
     return code
@@ -54,14 +68,19 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if sum([bool(args.job_name), args.dir is not None, args.stream is not None]) != 1:
         return _fail("give exactly one of: a job name, --dir PATH, --stream FILE")
-    fmt = args.format or ("md" if args.output.suffix.lower() in (".md", ".markdown") else "html")
+    fmt = args.format or _format_of(args.output)
+    if fmt is None:
+        return _fail(
+            f"{args.output}: cannot write a {args.output.suffix} file; "
+            "give a name ending in .html or .md (or choose with --format html|md)"
+        )
     ingestor = Ingestor(RecordingState())
     try:
         if args.dir is not None:
             tree = LocalTree.open(args.dir, ingestor)
-            if not tree.scan():
-                raise SourceError(f"{args.dir}: no log files found (expected logs/ inside)")
-            tree.read_all()
+            paths = tree.scan()
+            check_job_tree(args.dir, paths)  # the same refusals as --dir, before writing
+            tree.read_all(paths)
             source = str(args.dir)
         elif args.stream is not None:
             source = f"stream {args.stream}"

@@ -1,7 +1,11 @@
 """Facts of a post-mortem report, gathered once from the final snapshot and the timeline.
 
-Per-time facts (throughput, node states, resources) come from the timeline's buckets; every
-count shown as a total comes from the final snapshot, so the report agrees with `--json`.
+Per-time facts come from the job replayed at the end of every slice (replay.snapshots_over):
+the node timeline is `liveness.judge` of each replayed moment, the very judgement the live
+view and `--json` make, so the report's last state of a node is the one `--json` gives (R5);
+throughput is the change of the replayed processed count, the model's own (the overview's
+count when the logs carry no per mini-batch reports), in mini-batches per minute (U6).
+Every count shown as a total comes from the final snapshot.
 """
 
 from __future__ import annotations
@@ -10,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchtop.advice import Advice, advice_for_error, advice_for_snapshot
-from batchtop.liveness import DEAD_FACTOR, stale_threshold
+from batchtop.liveness import judge, stale_threshold
+from batchtop.replay import snapshots_over
 from batchtop.snapshot import Snapshot
 from batchtop.summary import summary_dict
 from batchtop.textsafe import safe
 from batchtop.timeline import Timeline
 
-WORKING, STALE, DEAD = "working", "stale", "dead"
 TIMEOUT_ADVICE = {"run-timeout", "no-progress-update"}
 SLOWEST = 10
 
@@ -37,7 +41,7 @@ class ReportData:
     width: float
     """Seconds of log time per point of the per-time series."""
     throughput: list[tuple[float, float, int]] = field(default_factory=list)
-    """(slice start, mini-batches finished per minute, failed attempts in the slice)."""
+    """(slice start, mini-batches processed per minute, failed attempts in the slice)."""
     node_states: list[tuple[str, list[Segment]]] = field(default_factory=list)
     resources: dict[str, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)
     """node -> {"cpu": [(t, %)], "memory": [(t, %)]}."""
@@ -60,8 +64,7 @@ def gather(final: Snapshot, timeline: Timeline, source: str) -> ReportData:
         width=width,
         stale_after=stale_threshold(final),
     )
-    data.throughput = [(t, b.processed * 60.0 / width, b.failed_attempts) for t, b in series]
-    data.node_states = node_states(final, timeline, data.stale_after)
+    data.throughput, data.node_states = over_time(final, timeline)
     for t, b in series:
         for node, (_, cpu, memory) in b.resources.items():
             per = data.resources.setdefault(node, {"cpu": [], "memory": []})
@@ -83,44 +86,34 @@ def gather(final: Snapshot, timeline: Timeline, source: str) -> ReportData:
     return data
 
 
-def node_states(
-    final: Snapshot, timeline: Timeline, stale_after: float
-) -> list[tuple[str, list[Segment]]]:
-    """Per node: working while it writes, stale after `stale_after` s of silence, dead when it
-    stays silent for good while the job goes on (the same rules as the live view's)."""
+def over_time(
+    final: Snapshot, timeline: Timeline
+) -> tuple[list[tuple[float, float, int]], list[tuple[str, list[Segment]]]]:
+    """Throughput per slice and each node's states, from the job replayed slice by slice.
+
+    A node's state in a slice is `liveness.judge`'s on the job as it stood at the slice's end
+    (the last slice: the final snapshot itself); before its first sign of life a node has no
+    segment."""
     width = timeline.width
-    series = timeline.series()
-    job_end = timeline.last if timeline.last is not None else final.data_time
-    out = []
-    for node in final.nodes:
-        seen = [(t, b.node_seen[node.name]) for t, b in series if node.name in b.node_seen]
-        if not seen:
-            continue
-        last_ever = seen[-1][1]
-        dead_after = stale_after * DEAD_FACTOR
-        gone = job_end is not None and job_end - last_ever > dead_after
-        segments: list[Segment] = []
-        last: float | None = None
-        for t, b in series:
-            if node.name in b.node_seen:
-                last = b.node_seen[node.name]
-                state = WORKING
-            elif last is None:
+    failed_marks = {t: b.failed_attempts for t, b in timeline.series()}
+    throughput: list[tuple[float, float, int]] = []
+    strips: dict[str, list[Segment]] = {node.name: [] for node in final.nodes}
+    done = 0
+    for begin, end, snap in snapshots_over(timeline, final):
+        processed = snap.mini_batches.processed
+        rate = (processed - done) * 60.0 / width
+        throughput.append((begin, rate, failed_marks.get(begin, 0)))
+        done = processed
+        rows, _ = judge(snap)
+        for row in rows:
+            segments = strips.get(row.view.name)
+            if segments is None:
                 continue
+            if segments and segments[-1].state == row.state and segments[-1].end == begin:
+                segments[-1] = Segment(segments[-1].start, end, row.state)
             else:
-                silence = t + width - last
-                if gone and last >= last_ever and silence > dead_after:
-                    state = DEAD
-                elif silence > stale_after:
-                    state = STALE
-                else:
-                    state = WORKING
-            if segments and segments[-1].state == state and segments[-1].end == t:
-                segments[-1] = Segment(segments[-1].start, t + width, state)
-            else:
-                segments.append(Segment(t, t + width, state))
-        out.append((node.name, segments))
-    return out
+                segments.append(Segment(begin, end, row.state))
+    return throughput, [(name, segments) for name, segments in strips.items() if segments]
 
 
 def slowest_processes(final: Snapshot) -> list[dict[str, Any]]:

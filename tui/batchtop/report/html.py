@@ -142,10 +142,12 @@ def _charts(data: ReportData) -> list[str]:
     t0 = data.throughput[0][0] if data.throughput else (data.started or 0.0)
     t1 = data.throughput[-1][0] + data.width if data.throughput else (data.ended or t0 + 1)
     rows = [(name, [(g.start, g.end, g.state) for g in segs]) for name, segs in data.node_states]
-    out.append(svg.state_chart(rows, t0, t1, "Nodes: working, stale, dead", "nodes"))
+    out.append(svg.state_chart(rows, t0, t1, "Nodes over time", "nodes"))
     out.append(
-        f'<p class="muted">Stale: silent for more than {format_duration(data.stale_after)}; '
-        "dead: silent for good while the job went on.</p>"
+        '<p class="muted">Each slice shows the state the live view gave the node at its end '
+        f"(the same judgement as <code>--json</code>). Stale: silent for more than "
+        f"{format_duration(data.stale_after)} at the end; dead: silent while its peers "
+        "went on.</p>"
     )
     cpu = {node: r["cpu"] for node, r in data.resources.items() if r["cpu"]}
     memory = {node: r["memory"] for node, r in data.resources.items() if r["memory"]}

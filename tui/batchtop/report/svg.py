@@ -16,12 +16,20 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from xml.sax import saxutils
 
+from batchtop.liveness import DEAD, ENDED, IDLE, STALE, WORKING
 from batchtop.textsafe import safe
 
 WIDTH = 880
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 28
 FONT = 'font-family="system-ui, sans-serif" font-size="11"'
-STATE_COLOURS = {"working": "#2e9e5b", "stale": "#e0a100", "dead": "#c8312b"}
+STATE_COLOURS = {
+    WORKING: "#2e9e5b",
+    IDLE: "#9fd3b0",
+    STALE: "#e0a100",
+    DEAD: "#c8312b",
+    ENDED: "#a0a0a0",
+}
+"""Every state liveness.judge gives a node, in the live view's order of concern."""
 LINE_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
@@ -202,7 +210,7 @@ def state_chart(
         return LEFT + plot_w * (t - t0) / (t1 - t0)
 
     for i, (state, colour) in enumerate(STATE_COLOURS.items()):
-        lx = LEFT + 260 + i * 90
+        lx = LEFT + 260 + i * 80
         out.append(f'<rect x="{lx}" y="5" width="8" height="8" fill="{colour}"/>')
         out.append(f'<text x="{lx + 11}" y="13" {FONT}>{state}</text>')
     top = TOP + 10
