@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         from batchtop.report.cli import main as report_main
 
         return report_main(argv[1:])
+    if argv[:1] == ["jobs"]:  # `batchtop jobs ...`: the workspace's batch jobs
+        from batchtop.azure.jobs_cli import main as jobs_main
+
+        return jobs_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     chosen = [bool(args.job_name), args.dir is not None, args.stream is not None, args.demo]

@@ -124,6 +124,8 @@ class BatchtopApp(ReplayControls, App[None]):
         self.paused = False
         self.renders = 0
         self.alerts: Alerts | None = None
+        self.back_to_list = False
+        """Opened from `batchtop jobs`: esc on the main screen, live, goes back to the list."""
         """--notify / --notify-url: each live view goes to them (watch.py)."""
         """Frames rendered from a View (tests check that bursts coalesce)."""
         self.bells = 0
@@ -251,6 +253,16 @@ class BatchtopApp(ReplayControls, App[None]):
         self.notify("refreshing…", timeout=2)
 
     # ------------------------------------------------------------------ screens
+    def action_replay_live(self) -> None:
+        """esc: back to live from a replay; from live, back to the jobs list if it opened us."""
+        replaying = self.replay_at is not None or self.replay_pending is not None
+        if self.back_to_list and not replaying and self.screen is self.main:
+            from batchtop.azure.jobs_cli import BACK_TO_LIST
+
+            self.exit(return_code=BACK_TO_LIST)
+            return
+        super().action_replay_live()
+
     async def action_back_or_quit(self) -> None:
         """`q`: in a viewer or detail screen, back (as `less` does); on the main screen, quit."""
         if self.screen is self.main:
