@@ -50,7 +50,11 @@ def batch_kind(job: Any) -> str | None:
 
 
 def _node_type(node: Any) -> str | None:
-    kind = node.get("type") if isinstance(node, dict) else getattr(node, "type", None)
+    """A node's `type`. The SDK's nodes (Command, Parallel) are `_AttrDict`s, dicts whose
+    `.get("type")` is None: read the attribute first, the key only for a plain dict."""
+    kind = getattr(node, "type", None)
+    if kind is None and isinstance(node, dict):
+        kind = node.get("type")
     return str(kind).lower() if kind else None
 
 
