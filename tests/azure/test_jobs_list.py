@@ -105,3 +105,11 @@ def test_once_prints_a_table(emu, workspace, capsys):
     assert lines[3].startswith("nightly_scoring") and "pipe-parallel-1" in lines[3]
     assert len(lines) == 5
     assert not any("command-job-1" in line for line in lines)
+
+
+def test_batchtop_alone_with_a_workspace_lists_its_jobs(emu, workspace, capsys):
+    # no job name, no --dir/--stream/--demo: the workspace from the flags is listed
+    assert main([*ws_flags(emu), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == [workspace["failed"], workspace["running"],
+                                         "pipe-parallel-1", workspace["done"]]

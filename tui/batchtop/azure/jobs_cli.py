@@ -54,6 +54,19 @@ def main(argv: list[str]) -> int:
         return exc.exit_code
 
 
+def run_default(args: argparse.Namespace) -> int:
+    """`batchtop` with no job but a workspace: the list, as `batchtop jobs` (the main parser's
+    --once/--json print it)."""
+    args.status = None
+    if not (args.once or args.json) and not sys.stdout.isatty():
+        args.once = True
+    try:
+        return run(args, None)
+    except AzureError as exc:
+        print(redact(str(exc)), file=sys.stderr)
+        return exc.exit_code
+
+
 def run(args: argparse.Namespace, since: float | None) -> int:
     quiet_sdk_logging(False)
     workspace = resolve_workspace(args.subscription, args.resource_group, args.workspace)
