@@ -45,23 +45,22 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"batchtop: {exc}", file=sys.stderr)
         return 2
-    if not (args.once or args.json) and not sys.stdout.isatty():
-        args.once = True
-    try:
-        return run(args, since)
-    except AzureError as exc:
-        print(redact(str(exc)), file=sys.stderr)
-        return exc.exit_code
+    return _run_said(args, since)
 
 
 def run_default(args: argparse.Namespace) -> int:
     """`batchtop` with no job but a workspace: the list, as `batchtop jobs` (the main parser's
     --once/--json print it)."""
     args.status = None
+    return _run_said(args, None)
+
+
+def _run_said(args: argparse.Namespace, since: float | None) -> int:
+    """`run`, printing (not the screen) when stdout is no terminal, Azure errors said."""
     if not (args.once or args.json) and not sys.stdout.isatty():
         args.once = True
     try:
-        return run(args, None)
+        return run(args, since)
     except AzureError as exc:
         print(redact(str(exc)), file=sys.stderr)
         return exc.exit_code
