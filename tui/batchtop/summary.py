@@ -70,6 +70,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
         "data_time": format_stamp(snap.data_time),
         "elapsed_seconds": _round(snap.elapsed_seconds),
         "queued_seconds": _round(snap.queued_seconds),
+        "compute": safe(snap.compute) if snap.compute else None,
         "nodes": [
             {
                 "name": safe(node.name),
