@@ -114,7 +114,7 @@ def test_text_summary_is_compact_and_names_the_verdict(capsys):
     ("args", "message"),
     [
         (["--dir", "/nonexistent/x", "--once"], "no such folder"),
-        (["--once"], "give exactly one of"),
+        (["--once"], "batchtop jobs"),
         (["--dir", str(FIXTURES / "README.md"), "--once"], "not a folder"),
     ],
 )

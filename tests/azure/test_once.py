@@ -47,6 +47,9 @@ def test_once_json_matches_dir(emu, container, job_name, capsys, fixture, status
     from_dir.pop("job"), from_dir.pop("source")
     assert from_azure.pop("queued_seconds") == 300.0
     assert from_dir.pop("queued_seconds") is None
+    # the step's compute (run details' target, emulator default): Azure knows it, a folder not
+    assert from_azure.pop("compute") == "cpu-cluster"
+    assert from_dir.pop("compute") is None
     assert from_azure == from_dir
     assert captured.err == ""
 
@@ -106,6 +109,7 @@ def test_save_mirrors_and_resumes_without_refetch(emu, container, blob_proxy, jo
     from_mirror = json.loads(capsys.readouterr().out)
     for data in (first, from_mirror):
         data.pop("source"), data.pop("job"), data.pop("status")
+    assert (first.pop("compute"), from_mirror.pop("compute")) == ("cpu-cluster", None)
     assert from_mirror == first
 
     # ...and a restart resumes: nothing is fetched again, only what grew since.

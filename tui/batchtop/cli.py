@@ -98,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def workspace_given(args: argparse.Namespace) -> bool:
+    """Do flags, env, config.json or az defaults name a workspace (resolve_workspace's rules)?
+    Only called when no source was chosen, so `--dir` never imports the Azure package."""
+    from batchtop.azure.errors import AzureError
+    from batchtop.azure.workspace import resolve_workspace
+
+    try:
+        resolve_workspace(args.subscription, args.resource_group, args.workspace)
+    except AzureError:
+        return False
+    return True
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> int:
     one_line = safe(message).replace("\r", "␍").replace("\n", "␤")  # a path may hold newlines
     print(f"batchtop: {one_line}", file=sys.stderr)
@@ -117,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     chosen = [bool(args.job_name), args.dir is not None, args.stream is not None, args.demo]
+    if sum(chosen) == 0 and workspace_given(args):  # `batchtop` alone: the workspace's jobs
+        from batchtop.azure.jobs_cli import run_default
+
+        return run_default(args)
+    if sum(chosen) == 0:
+        return fail(
+            "give one of: a job name, --dir PATH, --stream FILE, --demo, or a workspace "
+            "(-w, env, config.json) to list its batch jobs (batchtop jobs; see batchtop --help)"
+        )
     if sum(chosen) != 1:
         return fail(
             "give exactly one of: a job name, --dir PATH, --stream FILE, --demo "

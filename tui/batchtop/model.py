@@ -170,6 +170,7 @@ class JobState:
         self._verdict_key: tuple[int, float, str] | None = None
         self.job_name: str | None = None
         self.job_url: str | None = None
+        self.job_compute: str | None = None
         self.total: Reading | None = None
         self.overview_processed: Reading | None = None
         self.scheduling: str | None = None
@@ -559,6 +560,7 @@ class JobState:
     def _on_job_info(self, e: ev.JobInfo) -> None:
         self.job_name = e.name or self.job_name
         self.job_url = e.url or self.job_url
+        self.job_compute = e.compute or self.job_compute
         if e.created is not None:
             self.created_at = e.created
         if e.started is not None:
@@ -628,6 +630,7 @@ class JobState:
             runtime_eta_seconds=self.runtime_eta if has_eta else None,
             started_at=self.started_at,
             queued_seconds=self.queued_seconds(),
+            compute=self.job_compute,
             data_time=self.data_time,
             scheduling=self.scheduling,
             nodes=tuple(node_views),

@@ -194,6 +194,8 @@ class Snapshot:
     queued_seconds: float | None = None
     """Time between submission and start, by the service's clock (Azure only)."""
     notes: tuple[str, ...] = ()
+    compute: str | None = None
+    """The compute the job (or its scoring step) runs on, as the service names it (Azure)."""
     """Things the user must know to read the numbers right, e.g. nodes the tree names two ways
     without saying which is which (nodenames.py)."""
     skipped: tuple[tuple[str, str], ...] = ()

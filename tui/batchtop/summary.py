@@ -77,6 +77,7 @@ def summary_dict(snap: Snapshot, source: str | None = None) -> dict[str, Any]:
         "queued_seconds": _round(snap.queued_seconds),
         # workers killed by a signal and never heard from again (liveness.killed, U9)
         "killed": [safe(k.key) for k in killed(rows)],
+        "compute": safe(snap.compute) if snap.compute else None,
         "nodes": [
             {
                 "name": safe(node.name),

@@ -255,10 +255,24 @@ class BatchtopApp(ReplayControls, App[None]):
         self.notify("refreshing…", timeout=2)
 
     # ------------------------------------------------------------------ screens
+    def _leaves_for_list(self) -> bool:
+        """esc goes back to `batchtop jobs`: opened from it, live, on the main screen, with no
+        filter to clear first (then esc is the filter's, as the main screen binds it)."""
+        from textual.widgets import Input
+
+        replaying = self.replay_at is not None or self.replay_pending is not None
+        return (self.back_to_list and not replaying and self.screen is self.main
+                and not self.main.filter_text and not isinstance(self.focused, Input))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # ReplayControls disables esc while live; from the jobs list, live esc leaves for it
+        if action == "replay_live" and self._leaves_for_list():
+            return True
+        return super().check_action(action, parameters)
+
     def action_replay_live(self) -> None:
         """esc: back to live from a replay; from live, back to the jobs list if it opened us."""
-        replaying = self.replay_at is not None or self.replay_pending is not None
-        if self.back_to_list and not replaying and self.screen is self.main:
+        if self._leaves_for_list():
             from batchtop.azure.jobs_cli import BACK_TO_LIST
 
             self.exit(return_code=BACK_TO_LIST)

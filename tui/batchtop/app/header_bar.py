@@ -102,6 +102,9 @@ class HeaderBar(Widget):
         if snap.job_name:
             out.append_text(log_text(snap.job_name, 40, style="bold"))
             out.append(" │ ")
+        if snap.compute:
+            out.append_text(log_text(snap.compute, 24))
+            out.append(" │ ")
         out.append(safe(self.label, 50), style="italic")
         out.append(" │ ")
         newest = format_stamp(snap.data_time)

@@ -45,6 +45,18 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"batchtop: {exc}", file=sys.stderr)
         return 2
+    return _run_said(args, since)
+
+
+def run_default(args: argparse.Namespace) -> int:
+    """`batchtop` with no job but a workspace: the list, as `batchtop jobs` (the main parser's
+    --once/--json print it)."""
+    args.status = None
+    return _run_said(args, None)
+
+
+def _run_said(args: argparse.Namespace, since: float | None) -> int:
+    """`run`, printing (not the screen) when stdout is no terminal, Azure errors said."""
     if not (args.once or args.json) and not sys.stdout.isatty():
         args.once = True
     try:
@@ -54,8 +66,10 @@ def main(argv: list[str]) -> int:
         return exc.exit_code
 
 
-def run(args: argparse.Namespace, since: float | None) -> int:
-    quiet_sdk_logging(False)
+def workspace_lister(
+    args: argparse.Namespace, since: float | None
+) -> tuple[Callable[[], list[JobRow]], str]:
+    """Signed in to the workspace the flags resolve to: the list's refresh, and its label."""
     workspace = resolve_workspace(args.subscription, args.resource_group, args.workspace)
     prompt = SignInPrompt()
     session = Session(
@@ -67,6 +81,12 @@ def run(args: argparse.Namespace, since: float | None) -> int:
         now = time.time()
         return sort_rows([r for r in list_batch_jobs(session) if keep(r, now, since, args.status)])
 
+    return lister, workspace.describe()
+
+
+def run(args: argparse.Namespace, since: float | None) -> int:
+    quiet_sdk_logging(False)
+    lister, label = workspace_lister(args, since)
     if args.once or args.json:
         rows, now = lister(), time.time()
         if args.json:
@@ -74,7 +94,7 @@ def run(args: argparse.Namespace, since: float | None) -> int:
         else:
             print(rows_text(rows, now))
         return 0
-    return pick_and_follow(args, lister, workspace.describe())
+    return pick_and_follow(args, lister, label)
 
 
 def pick_and_follow(

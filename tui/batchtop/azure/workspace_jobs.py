@@ -6,8 +6,11 @@ What makes a job a batch scoring job, from the service's recorded answers
   `azureml.batchrun: true` or `azureml.jobtype: azureml.batchjob`, described as
   `Pipeline submission for endpoint: E, deployment: D.`;
 - a pipeline job with a parallel step has a node of `type == "parallel"` in its `jobs`.
-  ASSUMED: that `jobs.list` returns a pipeline's `jobs` as `jobs.get` does (no recording of a
-  list answer holds a pipeline with nodes); a pipeline listed without them is not shown.
+  ASSUMED: that the service's list answer carries a pipeline's `properties.jobs` as its GET
+  does (no recording of a list answer holds a pipeline with nodes); a pipeline listed without
+  them is not shown. Checked: when the answer carries them, azure-ai-ml 1.35's `jobs.list`
+  builds them into `PipelineJob.jobs` as `jobs.get` does (Command/Parallel nodes, `_AttrDict`s
+  whose `.type` is the REST node type; tests/azure/test_jobs_list.py on the emulator).
 Command and sweep jobs, and v1 PipelineRuns (which `jobs.list` does not return as pipelines
 with nodes), are not listed.
 
@@ -50,7 +53,11 @@ def batch_kind(job: Any) -> str | None:
 
 
 def _node_type(node: Any) -> str | None:
-    kind = node.get("type") if isinstance(node, dict) else getattr(node, "type", None)
+    """A node's `type`. The SDK's nodes (Command, Parallel) are `_AttrDict`s, dicts whose
+    `.get("type")` is None: read the attribute first, the key only for a plain dict."""
+    kind = getattr(node, "type", None)
+    if kind is None and isinstance(node, dict):
+        kind = node.get("type")
     return str(kind).lower() if kind else None
 
 
