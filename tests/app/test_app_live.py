@@ -184,7 +184,7 @@ def test_run_tui_on_stream_reads_a_file_in_a_thread(monkeypatch, tmp_path: Path)
     transcript.write_bytes((Path(__file__).parents[1] / "test_parsers.py").read_bytes()[:0])
     seen = {}
 
-    def fake_run_tui(ingestor, follower, label, list_files, read_file, bell, at=None):
+    def fake_run_tui(ingestor, follower, label, list_files, read_file, bell, at=None, alerts=None):
         stop = threading.Event()
         follower(stop, lambda: None)
         seen.update(label=label, files=list_files(), text=read_file(list_files()[0]))

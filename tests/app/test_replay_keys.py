@@ -186,7 +186,7 @@ async def test_dir_at_opens_the_tui_at_that_moment_and_esc_returns_to_live(sim_t
         def run(self) -> None:
             built["ran"] = True
 
-    def factory(source, bell=False, at=None):
+    def factory(source, bell=False, at=None, alerts=None):
         built["source"], built["at"] = source, at
         return Ran()
 
