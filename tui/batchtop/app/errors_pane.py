@@ -46,10 +46,10 @@ def matches(error: ErrorView, needle: str) -> bool:
 
 
 class ErrorsPane(SyncedTable):
-    """DataTable of error groups; the row key is the group's signature."""
+    """Table of error groups; the row key is the group's signature."""
 
     COLUMNS = (
-        Column("count", "#", 5),
+        Column("count", "#", 5, align="right"),
         Column("message", "Error", 24, flex=True),
         Column("where", "Where", 14, drop=1),
     )

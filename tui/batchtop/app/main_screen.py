@@ -24,7 +24,7 @@ from textual.containers import Container
 from textual.css.scalar import Scalar, Unit
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
 from batchtop.app.errors_pane import SORTS as ERROR_SORTS
 from batchtop.app.errors_pane import ErrorsPane
@@ -36,6 +36,7 @@ from batchtop.app.nodes_pane import SORTS as NODE_SORTS
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.progress_pane import ProgressPane
 from batchtop.app.resources_pane import ResourcesPane
+from batchtop.app.synced_table import SyncedTable
 
 WIDE_AT = 110
 """Columns from which Nodes and Resources sit side by side (Nodes needs about 76)."""
@@ -193,12 +194,19 @@ class MainScreen(Screen[None]):
 
     def watch_filter_text(self) -> None:
         self._rerender()
+        if self.ready:  # a new filter shows its own top
+            self.query_one(NodesPane).to_top()
+            self.query_one(ErrorsPane).to_top()
 
     def watch_node_sort(self) -> None:
         self._rerender()
+        if self.ready:  # a new sort scrolls to its top (U16)
+            self.query_one(NodesPane).to_top()
 
     def watch_error_sort(self) -> None:
         self._rerender()
+        if self.ready:
+            self.query_one(ErrorsPane).to_top()
 
     def _rerender(self) -> None:
         self.show_view(batchtop(self).view)
@@ -262,9 +270,9 @@ class MainScreen(Screen[None]):
     def action_pause(self) -> None:
         self.post_message(TogglePause())
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
-        table = event.data_table
+    def on_synced_table_row_selected(self, event: SyncedTable.RowSelected) -> None:
+        key = event.key
+        table = event.table
         if isinstance(table, ErrorsPane):
             error = table.errors.get(key or "")
             if error is not None:

@@ -228,6 +228,6 @@ class NodeDetailScreen(Screen[None]):
         if event.option.id:
             self.app.open_log(event.option.id)  # type: ignore[attr-defined]
 
-    def on_data_table_row_selected(self, event) -> None:
+    def on_synced_table_row_selected(self, event) -> None:
         event.stop()  # rows here are already this node; files are below
         self.query_one(OptionList).focus()

@@ -58,17 +58,17 @@ def _num(value: int, style: str = "") -> Text:
 
 
 class NodesPane(SyncedTable):
-    """DataTable of nodes and (some of) their processes; enter opens the node (or process)."""
+    """Table of nodes and (some of) their processes; enter opens the node (or process)."""
 
     COLUMNS = (
         Column("name", "Node / process", 10, flex=True, most=NAME_MOST),
         Column("state", "State", 7),
-        Column("done", "Done", 6),
-        Column("failed", "Err", 5),
-        Column("current", "Batch", 6, drop=3),
-        Column("silent", "Quiet", 5, drop=2),
-        Column("cpu", "CPU", 5, drop=1),
-        Column("mem", "Mem", 5, drop=1),
+        Column("done", "Done", 6, align="right"),
+        Column("failed", "Err", 5, align="right"),
+        Column("current", "Batch", 6, drop=3, align="right"),
+        Column("silent", "Quiet", 5, drop=2, align="right"),
+        Column("cpu", "CPU", 5, drop=1, align="right"),
+        Column("mem", "Mem", 5, drop=1, align="right"),
     )
 
     BINDINGS = [
@@ -174,7 +174,7 @@ class NodesPane(SyncedTable):
             self._reshow()
             key = f"n\0{name}"
             if key in self.row_keys:
-                self.move_cursor(row=self.row_keys.index(key), animate=False)
+                self.move_cursor(row=self.row_keys.index(key))
 
     def refit(self) -> None:
         self._reshow()
