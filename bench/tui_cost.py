@@ -86,7 +86,9 @@ def one(code: Path | None, args: argparse.Namespace) -> tuple[float, float, dict
             str(args.lines_per_second),
         ]
     )
-    time.sleep(3.0)  # the writer plans the job before its first line
+    while not any(p.is_file() for p in folder.rglob("*")):  # the writer plans the job first
+        time.sleep(0.5)
+    time.sleep(1.0)
     columns, rows = (int(x) for x in args.size.split("x"))
     pid = start_tui(folder, code, columns, rows)
     try:

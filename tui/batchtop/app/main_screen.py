@@ -109,7 +109,9 @@ class MainScreen(Screen[None]):
         max-height: 12;
     }
     MainScreen.-stacked.-short #resources {
-        display: none;
+        height: 1;
+        max-height: 1;
+        padding: 0 1;
     }
     MainScreen.-wide #resources {
         width: 1fr;
@@ -153,17 +155,30 @@ class MainScreen(Screen[None]):
         if not self.ready:
             return
         nodes = self.query_one(NodesPane)
+        resources = self.query_one(ResourcesPane)
+        compact = not wide and height < TALL_AT
+        resources.set_class(compact, "-compact")
+        resources.set_class(not compact, "pane")  # one borderless line on a short screen
+        # set only on change: a style change asks for a new layout, which repaints every
+        # pane, and this runs on every frame
         if wide:
-            want = nodes.wanted_width()
-            # set only on change: a style change asks for a new layout, which repaints every
-            # pane, and this runs on every frame
-            cells = min(want, width - RESOURCES_MIN)
+            cells = min(nodes.wanted_width(), width - RESOURCES_MIN)
             if _cells(nodes.styles.width) != cells:
                 nodes.styles.width = cells
+        elif nodes.styles.width is not None and _cells(nodes.styles.width) is not None:
+            nodes.styles.width = None  # stacked: the CSS's full width, not the wide layout's (U14)
         errors = self.query_one(ErrorsPane)
-        # header + the table's own header + borders; at least 2 groups, at most a share
+        # header + the table's own header + borders; at least 2 groups, at most a share of
+        # the screen, more when Nodes leaves rows unused (U14)
         rows = errors.lines_needed + 3
-        cells = max(5, min(rows, height // ERRORS_SHARE))
+        progress = self.query_one(ProgressPane).outer_size.height
+        chart = len(resources.body.lines(resources.body.content_size.width or 40)) + 2
+        if wide:
+            middle = max(len(nodes.row_keys) + 3, chart)
+        else:
+            middle = len(nodes.row_keys) + 3 + (1 if resources.compact else min(12, chart))
+        spare = height - 2 - progress - middle  # 2: the header and the footer
+        cells = max(5, min(rows, max(height // ERRORS_SHARE, spare)))
         if _cells(errors.styles.height) != cells:
             errors.styles.height = cells
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from batchtop.app.liveness import DEAD, STATE_RANK, NodeRow, ProcessRow, View
+from batchtop.app.resources_pane import is_old
 from batchtop.app.synced_table import PADDING, Cells, Column, SyncedTable, fit_columns
 from batchtop.app.textfmt import age, state_text, style
 from batchtop.app.trouble import process_in_trouble, trouble, trouble_order
@@ -45,7 +46,8 @@ def _sort_key(sort: str) -> Callable[[NodeRow | ProcessRow], tuple]:
 
 
 def _pct(value: float | None, old: bool = False) -> Text:
-    """A resource value; a dead node's last sample is in brackets and italic: old, not now."""
+    """A resource value; an old sample (a dead node's, or older than the stale threshold) is
+    in brackets and italic: old, not now."""
     if value is None:
         return Text("-", justify="right")
     if old:
@@ -128,7 +130,8 @@ class NodesPane(SyncedTable):
                 procs.sort(key=_sort_key(sort))
             elif sort == "trouble":
                 procs.sort(key=lambda p: STATE_RANK.get(p.state, 9) - (0.5 if p.straggler else 0))
-            rows.append((f"n\0{name}", self._cached(f"n\0{name}", node)))
+            old = is_old(node, view.snapshot.data_time, view.stale_after)
+            rows.append((f"n\0{name}", self._cached(f"n\0{name}", node, old)))
             targets[f"n\0{name}"] = (name, None)
             longest = max(longest, min(len(name), NAME_MOST))
             for proc in procs:
@@ -184,7 +187,7 @@ class NodesPane(SyncedTable):
             self.show(*self._last)
 
     # ------------------------------------------------------------------ cells
-    def _cached(self, key: str, row: NodeRow | ProcessRow) -> Cells:
+    def _cached(self, key: str, row: NodeRow | ProcessRow, old: bool = False) -> Cells:
         """Cells of a row, rebuilt only when what they show changed: with 3,200 processes,
         making Text objects for every cell on every tick would cost more than the table."""
         if isinstance(row, NodeRow):
@@ -198,6 +201,7 @@ class NodesPane(SyncedTable):
                 age(row.silence),
                 row.view.latest.get("cpu"),
                 row.view.latest.get("memory"),
+                old,
             )
         else:
             view = row.view
@@ -213,15 +217,18 @@ class NodesPane(SyncedTable):
         hit = self._cells_cache.get(key)
         if hit is not None and hit[0] == shown:
             return hit[1]
-        cells = self._node_cells(row) if isinstance(row, NodeRow) else self._process_cells(row)
+        cells = (
+            self._node_cells(row, old) if isinstance(row, NodeRow) else self._process_cells(row)
+        )
         self._cells_cache[key] = (shown, cells)
         return cells
 
     @staticmethod
-    def _node_cells(node: NodeRow) -> Cells:
+    def _node_cells(node: NodeRow, old: bool) -> Cells:
+        """`old`: the node's latest sample is older than the stale threshold (or it is dead),
+        so CPU and Mem show in brackets: a past reading, not now."""
         name_style = "bold " + style(node.state) if node.state in ("stale", "dead") else "bold"
         busy = f"{node.busy}/{len(node.processes)}" if node.processes else "-"
-        old = node.state == DEAD
         return (
             Text(
                 safe(node.view.name, NAME_MOST), style=name_style, no_wrap=True, overflow="ellipsis"
