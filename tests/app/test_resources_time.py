@@ -46,7 +46,7 @@ def test_old_samples_and_the_summary_line():
     now = 1000.0
     fresh = node("0", 56.0, 43.0, 995.0)
     busy = node("1", 94.0, 48.0, 1000.0)
-    silent = node("2", 12.0, 90.0, 900.0)  # 100 s old > 30 s: old, not in the ranges
+    silent = node("2", 12.0, 90.0, 900.0)  # 100 s old > 30 + 10 s: old, not in the ranges
     none = node("3", None, None, None)
     assert not is_old(fresh, now, stale_after)
     assert is_old(silent, now, stale_after)

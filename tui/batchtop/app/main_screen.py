@@ -219,6 +219,8 @@ class MainScreen(Screen[None]):
             self.query_one(NodesPane).to_top()
 
     def watch_error_sort(self) -> None:
+        if self.ready:
+            self.query_one(ErrorsPane).restart_order()
         self._rerender()
         if self.ready:
             self.query_one(ErrorsPane).to_top()

@@ -130,13 +130,14 @@ def heat_cells(columns: Sequence[float | None]) -> Text:
 
 def is_old(node: NodeRow, now: float | None, stale_after: float | None) -> bool:
     """The node's latest sample is not a reading of now: the node is dead, or its newest
-    sample is older than the stale threshold on the job's clock."""
+    sample is older than the stale threshold plus one sampling interval on the job's clock
+    (a node sampled once a minute is not old 40 s after its last sample)."""
     if node.state == DEAD:
         return True
     at = node.view.sampled_at
-    return at is not None and now is not None and stale_after is not None and (
-        now - at > stale_after
-    )
+    if at is None or now is None or stale_after is None:
+        return False
+    return now - at > stale_after + (node.view.sample_every or 0.0)
 
 
 def summary_line(nodes: Sequence[NodeRow], now: float | None, stale_after: float | None) -> Text:
