@@ -155,7 +155,7 @@ class ErrorsPane(SyncedTable):
             title += f" · {len(errors)} match"
         if sort != "newest":
             title += f" · sort {sort}"
-        self.border_title = title
+        self.set_title(title)
         self.sync(rows)
         needed = sum(self._heights) if self._heights else 0
         if needed != self.lines_needed:

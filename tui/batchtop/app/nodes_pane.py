@@ -152,7 +152,7 @@ class NodesPane(SyncedTable):
             title += f" · filter “{safe(filter_text, 20)}”: {shown_procs} shown"
         if sort != "trouble":
             title += f" · sort {sort}"
-        self.border_title = title
+        self.set_title(title)
         self.sync(rows)
 
     # ------------------------------------------------------------------ keys

@@ -317,6 +317,7 @@ class ResourcesPane(VerticalScroll):
         self.border_title = "Resources"
         self.body = ResourcesBody()
         self._signature: tuple | None = None
+        self._shown_title = "Resources"
 
     def compose(self):
         yield self.body
@@ -343,7 +344,9 @@ class ResourcesPane(VerticalScroll):
         self.body.empty_note = (
             f"no node matches “{safe(filter_text, 20)}”" if needle else NO_SAMPLES
         )
-        self.border_title = self._title()
+        title = self._title()
+        if title != self._shown_title:  # an assignment repaints the pane, even the same text
+            self._shown_title = self.border_title = title
         after = len(self.body.lines(self.body.content_size.width or 40))
         self.body.refresh(layout=before != after)  # a layout only when the height changed
 

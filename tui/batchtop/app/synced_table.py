@@ -256,6 +256,15 @@ class SyncedTable(ScrollView, can_focus=True):
         a column's width rebuild them)."""
         self.sync(self._rows)
 
+    _title: str | None = None
+
+    def set_title(self, title: str) -> None:
+        """The border title, set only when it changed: Textual repaints the whole widget on
+        every assignment, even of the same text (the idle cost's biggest part)."""
+        if title != self._title:
+            self._title = title
+            self.border_title = title
+
     # ------------------------------------------------------------------ rows
     def sync(self, rows: list[tuple[str, Cells]]) -> None:
         """Show these rows; repaint only the rows whose text or style changed."""
