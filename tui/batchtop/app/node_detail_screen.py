@@ -10,6 +10,7 @@ it (the htop of a batch job). Those parts are hidden while the logs have none of
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,6 +19,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from batchtop.app.liveness import NodeRow, View
+from batchtop.app.main_screen import TALL_AT
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.resources_pane import ResourcesPane
 from batchtop.app.textfmt import age, state_text
@@ -116,26 +118,32 @@ class NodeDetailScreen(Screen[None]):
     }
     NodeDetailScreen #node-procs {
         height: auto;
-        max-height: 45%;
+        max-height: 30%;
     }
     NodeDetailScreen #node-resources {
         height: auto;
         max-height: 30%;
     }
+    NodeDetailScreen #node-resources.-compact {
+        height: 1;
+        padding: 0 1;
+    }
     NodeDetailScreen #node-usage {
         display: none;
         height: auto;
-        max-height: 30%;
+        max-height: 25%;
         padding: 0 1;
     }
     NodeDetailScreen #node-ps {
         display: none;
         height: 1fr;
+        min-height: 4;
         border: round $primary 50%;
         border-title-color: $text-accent;
     }
     NodeDetailScreen #node-files {
         height: 1fr;
+        min-height: 5;
         border: round $primary 50%;
         border-title-color: $text-accent;
     }
@@ -163,10 +171,26 @@ class NodeDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.ready = True
+        self._fit(self.size.height)
         view = self.app.view  # type: ignore[attr-defined]
         if view is not None:
             self.show_view(view)
         self.query_one(OptionList).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        """A short screen (80x24) gives Resources one summary line, so the file list and the
+        ps box keep rows (R16: the focused file list was 0 rows high)."""
+        pane = self.query_one(ResourcesPane)
+        compact = height < TALL_AT
+        if compact != pane.compact:
+            pane.set_class(compact, "-compact")
+            pane.set_class(not compact, "pane")
+            view = self.app.view  # type: ignore[attr-defined]
+            if view is not None and self.ready:
+                self.show_view(view)
 
     def _row(self, view: View) -> NodeRow | None:
         for node in view.nodes:
@@ -186,14 +210,26 @@ class NodeDetailScreen(Screen[None]):
             summary.append("  (not in the logs any more)", style="dim")
             self.query_one("#node-summary", Static).update(summary)
             return
+        proc = next((p for p in row.processes if p.view.name == self.process), None)
         summary.append("  ")
-        summary.append_text(state_text(row.state))
-        summary.append(
-            f"  done {row.done:,} · failed {row.failed:,} · busy {row.busy}/{len(row.processes)}"
-            f" · quiet {age(row.silence)}"
-        )
-        if row.stragglers:
-            summary.append(f" · {row.stragglers} slow", style="bold yellow")
+        if proc is not None:  # the process's own state and totals, not its node's (R16)
+            summary.append_text(state_text(proc.state))
+            current = "-" if proc.view.current is None else str(proc.view.current)
+            summary.append(
+                f"  done {proc.view.processed:,} · failed {proc.view.failed:,}"
+                f" · batch {current} · quiet {age(proc.silence)}"
+            )
+            if proc.straggler:
+                summary.append(" · slow", style="bold yellow")
+            summary.append(f"   (node: {row.state})", style="dim")
+        else:
+            summary.append_text(state_text(row.state))
+            summary.append(
+                f"  done {row.done:,} · failed {row.failed:,}"
+                f" · busy {row.busy}/{len(row.processes)} · quiet {age(row.silence)}"
+            )
+            if row.stragglers:
+                summary.append(f" · {row.stragglers} slow", style="bold yellow")
         self.query_one("#node-summary", Static).update(summary)
         one = View(view.snapshot, (row,), view.stale_after, view.data_age, view.live)
         self.query_one(NodesPane).show(one)

@@ -337,6 +337,8 @@ class SyncedTable(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.set_reactive(ScrollView.virtual_size, size)
             self._scroll_update(size)
+            if self.styles.height is not None and self.styles.height.is_auto:
+                self.refresh(layout=True)  # here the pane's height is its rows' (node detail)
 
     def current_key(self) -> str | None:
         """Row key under the cursor, or None for an empty table."""
