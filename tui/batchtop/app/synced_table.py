@@ -428,7 +428,8 @@ class SyncedTable(ScrollView, can_focus=True):
         strip = strips[line - self._starts[row]]
         if row == self.cursor_row:
             cursor = self.get_component_rich_style("synced-table--cursor")
-            strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
+            # under the cell's own style: an alarm keeps its colours on the cursor's row
+            strip = Strip(Segment.apply_style(strip, style=cursor), strip.cell_length)
         return strip
 
     # ------------------------------------------------------------------ cursor
