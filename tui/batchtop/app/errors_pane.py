@@ -16,6 +16,7 @@ dropped (it is in the detail). Enter opens the latest occurrence's full tracebac
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 from rich.text import Text
 
@@ -31,6 +32,8 @@ SORTS = ("newest", "count")
 MESSAGE_LIMIT = 400
 """Characters of the message kept for the pane (two lines of a 200-column screen)."""
 WRAP_LINES = 2
+WHERE_LEAST, WHERE_MOST = 14, 30
+"""Width of the Where column: at least this, at most that (a place, `12+ places`)."""
 NEW_FOR = 60.0
 """Seconds of log time a group that appeared while watching stays marked new."""
 NEW_MARK = "● "
@@ -60,7 +63,7 @@ class ErrorsPane(SyncedTable):
     COLUMNS = (
         Column("count", "#", 7, align="right"),
         Column("message", "Error", 24, flex=True),
-        Column("where", "Where", 14, drop=1),
+        Column("where", "Where", WHERE_LEAST, drop=1),
     )
 
     def __init__(self, **kwargs) -> None:
@@ -95,6 +98,15 @@ class ErrorsPane(SyncedTable):
             last = lines[-1]
             lines[-1] = (last if len(last) < width else last[: width - 1]) + "…"
         return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
+
+    def _fit_where(self, errors: list[ErrorView]) -> None:
+        """Where is as wide as its longest place (up to WHERE_MOST), so `10.0.0.9/process001`
+        is not cut beside a wide message column (U15); the message's wrap follows."""
+        longest = max((len(where_text(e)) for e in errors), default=0)
+        want = max(WHERE_LEAST, min(WHERE_MOST, longest))
+        if self.COLUMNS[2].width != want:
+            self.COLUMNS = (*self.COLUMNS[:2], replace(self.COLUMNS[2], width=want))
+            self._relayout()
 
     def _stable_rank(self, errors: tuple[ErrorView, ...]) -> dict[str, int]:
         """Where each group goes: where it went before; new groups above all, in the snapshot's
@@ -138,6 +150,7 @@ class ErrorsPane(SyncedTable):
             rank = self._stable_rank(snap.errors)
             errors.sort(key=lambda e: rank[e.signature])
         self.errors = {e.signature: e for e in errors}
+        self._fit_where(errors)
         rows: list[tuple[str, Cells]] = [
             (
                 e.signature,

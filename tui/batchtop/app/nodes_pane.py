@@ -110,7 +110,6 @@ class NodesPane(SyncedTable):
         expand_all = len(view.nodes) == 1  # a node's own detail screen: every process
         rows: list[tuple[str, Cells]] = []
         targets: dict[str, tuple[str, str | None]] = {}
-        shown_procs = 0
         longest = 4
         for node in nodes:
             name = node.view.name
@@ -139,7 +138,6 @@ class NodesPane(SyncedTable):
                 rows.append((rkey, self._cached(rkey, proc)))
                 targets[rkey] = (name, proc.view.name)
                 longest = max(longest, min(len(proc.view.name) + 1 + 5, NAME_MOST))
-                shown_procs += 1
         self.targets = targets
         self._names_width = longest
         total_procs = sum(len(n.processes) for n in view.nodes)
@@ -147,9 +145,11 @@ class NodesPane(SyncedTable):
         words = trouble(view).words()
         if words:
             title += f" ({words})"
-        title += f" · {total_procs} procs"
-        if needle:
-            title += f" · filter “{safe(filter_text, 20)}”: {shown_procs} shown"
+        if needle:  # short, so the pane's border holds it (U15): nodes shown of all
+            shown = sum(1 for key in targets if key.startswith("n"))
+            title += f" · filter “{safe(filter_text, 20)}” {shown}/{len(view.nodes)}"
+        else:
+            title += f" · {total_procs} procs"
         if sort != "trouble":
             title += f" · sort {sort}"
         self.set_title(title)

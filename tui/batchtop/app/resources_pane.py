@@ -333,6 +333,7 @@ class ResourcesPane(VerticalScroll):
             now,
             view.stale_after,
             self.compact,
+            needle,  # the note names the filter: "C" then "CU" is a new note (U16)
         )
         if signature == self._signature:
             return  # resource samples unchanged: no repaint
