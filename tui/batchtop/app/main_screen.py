@@ -191,9 +191,12 @@ class MainScreen(Screen[None]):
         """The source's own trouble (e.g. Azure throttling), if it reports any."""
         return batchtop(self).source_note_text()
 
+    def on_unmount(self) -> None:
+        self.ready = False
+
     def show_view(self, view: View | None) -> None:
-        if not self.ready:
-            return
+        if not self.ready or not self.query(HeaderBar):
+            return  # not composed yet, or shutting down: a 1 s tick may still come
         self.query_one(HeaderBar).show(view, self.paused, self.source_note)
         if view is None:
             return
@@ -205,7 +208,8 @@ class MainScreen(Screen[None]):
 
     def show_header(self, view: View | None) -> None:
         if self.ready:
-            self.query_one(HeaderBar).show(view, self.paused, self.source_note)
+            for header in self.query(HeaderBar):  # none while the app shuts down
+                header.show(view, self.paused, self.source_note)
 
     def watch_filter_text(self) -> None:
         self._rerender()
