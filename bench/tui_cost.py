@@ -23,13 +23,12 @@ import subprocess
 import sys
 import tempfile
 import termios
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from idle_cost import cpu_seconds, stop  # noqa: E402
+from idle_cost import cpu_seconds, drain, stop  # noqa: E402
 
 WARM_UP = 12.0
 """Seconds before counting: start-up, the history read, and the writer's first steps."""
@@ -44,15 +43,7 @@ def start_tui(folder: Path, code: Path | None, columns: int, rows: int) -> int:
             os.environ["PYTHONPATH"] = str(code / "tui")
         os.execv(sys.executable, [sys.executable, "-m", "batchtop", "--dir", str(folder)])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-
-    def drain() -> None:
-        try:
-            while os.read(fd, 65536):
-                pass
-        except OSError:
-            pass
-
-    threading.Thread(target=drain, daemon=True).start()
+    drain(fd)
     return pid
 
 
