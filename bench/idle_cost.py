@@ -65,17 +65,22 @@ def start_tui(folder: Path) -> tuple[int, threading.Thread]:
         os.environ["TERM"] = "xterm-256color"
         os.execv(sys.executable, [sys.executable, "-m", "batchtop", "--dir", str(folder)])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+    return pid, drain(fd)
 
-    def drain() -> None:
+
+def drain(fd: int) -> threading.Thread:
+    """Read and drop what the TUI writes to its terminal, in a thread (a full pty blocks it)."""
+
+    def run() -> None:
         try:
             while os.read(fd, 65536):
                 pass
         except OSError:
             pass
 
-    reader = threading.Thread(target=drain, daemon=True)
+    reader = threading.Thread(target=run, daemon=True)
     reader.start()
-    return pid, reader
+    return reader
 
 
 def settle(pid: int) -> None:

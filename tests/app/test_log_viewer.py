@@ -41,10 +41,14 @@ async def test_slash_searches_and_n_N_move_between_matches(fixture_copy):
         await pilot.press("home", "slash", *"Traceback", "enter")
         await pilot.pause()
         assert viewer.match == hits[0]
-        assert f"{len(hits)} found, line {hits[0] + 1}" in screen_text(app).splitlines()[0]
+        # which match of how many, first on the status line (issue 18, U18)
+        status = f"“traceback” 1/{len(hits)}, line {hits[0] + 1}"  # the needle, lowered
+        assert screen_text(app).splitlines()[0].strip().startswith(status)
         assert lines[hits[0]].strip() in screen_text(app)
         await pilot.press("n")
         assert viewer.match == hits[1]
+        await pilot.pause()
+        assert f"2/{len(hits)}, line {hits[1] + 1}" in screen_text(app).splitlines()[0]
         await pilot.press("N")
         assert viewer.match == hits[0]
         await pilot.press("N")  # wraps around to the last match

@@ -123,6 +123,9 @@ class NodeState:
     )
     latest: dict[str, float | None] = field(default_factory=dict)
     last_counters: ev.ResourceSample | None = None
+    first_sample_at: float | None = None
+    samples: int = 0
+    """Resource samples taken (with the first one's time: their mean spacing)."""
     usage: dict[tuple[str, int | None], UsageState] = field(default_factory=dict)
     """By (label, pid): two `python` processes are two rows, not one overwriting the other."""
     disks: dict[str, ev.DiskUsage] = field(default_factory=dict)
@@ -470,6 +473,9 @@ class JobState:
                 node.series[name].append(value)
             node.latest[name] = value if value is not None else node.latest.get(name)
         node.last_counters = e
+        node.samples += 1
+        if node.first_sample_at is None:
+            node.first_sample_at = e.at
         if node.last_seen is None or e.at > node.last_seen:
             node.last_seen = e.at
         self._seen(e.at)
@@ -669,6 +675,8 @@ class JobState:
                     last_seen=node.last_seen,
                     latest={k: node.latest.get(k) for k in SERIES_NAMES},
                     series={k: tuple(v) for k, v in node.series.items()},
+                    sampled_at=node.last_counters.at if node.last_counters else None,
+                    sample_every=_spacing(node),
                     process_usage=usage,
                     disks=tuple(
                         DiskView(d.disk, d.at, d.used_percent, d.used_mb, d.total_mb, d.free_mb)
@@ -755,6 +763,15 @@ def _process_view(
     )
 
 
+def _spacing(node: NodeState) -> float | None:
+    """Seconds between a node's resource samples, on average (None before two samples): what
+    the view needs to place the series on the job's clock."""
+    if node.samples < 2 or node.first_sample_at is None or node.last_counters is None:
+        return None
+    span = node.last_counters.at - node.first_sample_at
+    return span / (node.samples - 1) if span > 0 else None
+
+
 def _merged(group: list[NodeState]) -> NodeState:
     """One node's state from the states of its several names (counts add: the ledger credited
     each attempt to one name only; times are the widest; resources from the name that has
@@ -766,6 +783,7 @@ def _merged(group: list[NodeState]) -> NodeState:
     if with_resources:
         best = max(with_resources, key=lambda n: n.last_counters.at if n.last_counters else 0.0)
         out.series, out.latest, out.last_counters = best.series, best.latest, best.last_counters
+        out.first_sample_at, out.samples = best.first_sample_at, best.samples
     for node in group:
         for pname, p in node.processes.items():
             q = out.processes.get(pname)

@@ -130,6 +130,10 @@ class NodeView:
     """Latest value of each SERIES_NAMES entry (None where the logs have no such column)."""
     series: dict[str, tuple[float, ...]] = field(default_factory=dict)
     """Recent values of each series, oldest first, bounded length."""
+    sampled_at: float | None = None
+    """Log time of the newest resource sample: where the series ends on the job's clock."""
+    sample_every: float | None = None
+    """Mean seconds between resource samples (None before two)."""
     process_usage: tuple[ProcessUsageView, ...] = ()
     """Every process of the latest processes_resource_usage.csv rows, workers or not."""
     disks: tuple[DiskView, ...] = ()

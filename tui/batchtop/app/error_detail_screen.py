@@ -31,7 +31,7 @@ def error_summary(error: ErrorView) -> Text:
     out = Text()
     out.append(safe(error.title or error.message or error.signature, 1000), style="bold red")
     out.append("\n")
-    out.append(f"{error.count:,} occurrence(s)", style="bold")
+    out.append(f"{error.count:,} occurrence{'' if error.count == 1 else 's'}", style="bold")
     first, last = format_stamp(error.first_seen), format_stamp(error.last_seen)
     out.append(f" · first {first or '-'} · last {last or '-'}", style="dim")
     out.append("\nwhere  ", style="dim")

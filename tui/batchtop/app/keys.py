@@ -23,7 +23,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Main screen", "l", "open any log file in a tailing viewer"),
     ("Main screen", "r", "reload: look for new data now (workspace jobs: poll Azure)"),
     ("Main screen", "[ ] { }", "replay: 1 min / 10 min back or forward in log time"),
-    ("Main screen", "home end esc", "replay: the job's start / back to live"),
+    ("Main screen", "home / end", "first / last row (while replaying: job start / live)"),
+    ("Main screen", "esc", "while replaying: back to live"),
     ("Error detail", "o", "open the error's file, at the error"),
     ("Node detail", "enter", "open the selected log file"),
     ("Log viewer", "f", "follow the end of the file on / off"),
@@ -55,6 +56,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("Errors", "#", "occurrences of the group; Where: its place or how many"),
     ("Errors", "'…' (e.g.)", "a group of many values: its pattern and one example"),
     ("Resources", "▁▂▃▅▇", "sparkline, newest right (8 nodes or fewer)"),
-    ("Resources", "░▒▓█ ·", "heatmap: low → high; · = no sample (a node gone silent)"),
+    ("Resources", "░▒▓█", "heatmap on the job's clock, low → high; blank = no sample then"),
+    ("Resources", "(84%)", "a sample older than the stale threshold: old, not now"),
 )
 """What the screen's words, columns and glyphs mean: the second half of the help screen."""

@@ -140,9 +140,13 @@ class LogViewerScreen(Screen[None]):
         if self.wrap:
             text += " · wrapped"
         if self.needle:
-            hits = sum(1 for line in self.lines if self.needle in line.lower())
-            where = f"line {self.match + 1:,}" if self.match >= 0 else "no match"
-            text += f" · “{safe(self.needle, 30)}” {hits:,} found, {where}"
+            # first, so a narrow screen cuts the path, not which match this is (U18, U15)
+            hits = [i for i, line in enumerate(self.lines) if self.needle in line.lower()]
+            if self.match in hits:
+                where = f"{hits.index(self.match) + 1:,}/{len(hits):,}, line {self.match + 1:,}"
+            else:
+                where = f"{len(hits):,} found" if hits else "no match"
+            text = f"“{safe(self.needle, 30)}” {where} · {text}"
         if self.error:
             text += f" · {safe(self.error, 100)}"
         if note:

@@ -24,7 +24,7 @@ from textual.containers import Container
 from textual.css.scalar import Scalar, Unit
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
 from batchtop.app.errors_pane import SORTS as ERROR_SORTS
 from batchtop.app.errors_pane import ErrorsPane
@@ -36,6 +36,7 @@ from batchtop.app.nodes_pane import SORTS as NODE_SORTS
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.progress_pane import ProgressPane
 from batchtop.app.resources_pane import ResourcesPane
+from batchtop.app.synced_table import SyncedTable
 
 WIDE_AT = 110
 """Columns from which Nodes and Resources sit side by side (Nodes needs about 76)."""
@@ -108,7 +109,9 @@ class MainScreen(Screen[None]):
         max-height: 12;
     }
     MainScreen.-stacked.-short #resources {
-        display: none;
+        height: 1;
+        max-height: 1;
+        padding: 0 1;
     }
     MainScreen.-wide #resources {
         width: 1fr;
@@ -152,17 +155,30 @@ class MainScreen(Screen[None]):
         if not self.ready:
             return
         nodes = self.query_one(NodesPane)
+        resources = self.query_one(ResourcesPane)
+        compact = not wide and height < TALL_AT
+        resources.set_class(compact, "-compact")
+        resources.set_class(not compact, "pane")  # one borderless line on a short screen
+        # set only on change: a style change asks for a new layout, which repaints every
+        # pane, and this runs on every frame
         if wide:
-            want = nodes.wanted_width()
-            # set only on change: a style change asks for a new layout, which repaints every
-            # pane, and this runs on every frame
-            cells = min(want, width - RESOURCES_MIN)
+            cells = min(nodes.wanted_width(), width - RESOURCES_MIN)
             if _cells(nodes.styles.width) != cells:
                 nodes.styles.width = cells
+        elif nodes.styles.width is not None and _cells(nodes.styles.width) is not None:
+            nodes.styles.width = None  # stacked: the CSS's full width, not the wide layout's (U14)
         errors = self.query_one(ErrorsPane)
-        # header + the table's own header + borders; at least 2 groups, at most a share
+        # header + the table's own header + borders; at least 2 groups, at most a share of
+        # the screen, more when Nodes leaves rows unused (U14)
         rows = errors.lines_needed + 3
-        cells = max(5, min(rows, height // ERRORS_SHARE))
+        progress = self.query_one(ProgressPane).outer_size.height
+        chart = len(resources.body.lines(resources.body.content_size.width or 40)) + 2
+        if wide:
+            middle = max(len(nodes.row_keys) + 3, chart)
+        else:
+            middle = len(nodes.row_keys) + 3 + (1 if resources.compact else min(12, chart))
+        spare = height - 2 - progress - middle  # 2: the header and the footer
+        cells = max(5, min(rows, max(height // ERRORS_SHARE, spare)))
         if _cells(errors.styles.height) != cells:
             errors.styles.height = cells
 
@@ -175,9 +191,12 @@ class MainScreen(Screen[None]):
         """The source's own trouble (e.g. Azure throttling), if it reports any."""
         return batchtop(self).source_note_text()
 
+    def on_unmount(self) -> None:
+        self.ready = False
+
     def show_view(self, view: View | None) -> None:
-        if not self.ready:
-            return
+        if not self.ready or not self.query(HeaderBar):
+            return  # not composed yet, or shutting down: a 1 s tick may still come
         self.query_one(HeaderBar).show(view, self.paused, self.source_note)
         if view is None:
             return
@@ -189,16 +208,26 @@ class MainScreen(Screen[None]):
 
     def show_header(self, view: View | None) -> None:
         if self.ready:
-            self.query_one(HeaderBar).show(view, self.paused, self.source_note)
+            for header in self.query(HeaderBar):  # none while the app shuts down
+                header.show(view, self.paused, self.source_note)
 
     def watch_filter_text(self) -> None:
         self._rerender()
+        if self.ready:  # a new filter shows its own top
+            self.query_one(NodesPane).to_top()
+            self.query_one(ErrorsPane).to_top()
 
     def watch_node_sort(self) -> None:
         self._rerender()
+        if self.ready:  # a new sort scrolls to its top (U16)
+            self.query_one(NodesPane).to_top()
 
     def watch_error_sort(self) -> None:
+        if self.ready:
+            self.query_one(ErrorsPane).restart_order()
         self._rerender()
+        if self.ready:
+            self.query_one(ErrorsPane).to_top()
 
     def _rerender(self) -> None:
         self.show_view(batchtop(self).view)
@@ -262,9 +291,9 @@ class MainScreen(Screen[None]):
     def action_pause(self) -> None:
         self.post_message(TogglePause())
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
-        table = event.data_table
+    def on_synced_table_row_selected(self, event: SyncedTable.RowSelected) -> None:
+        key = event.key
+        table = event.table
         if isinstance(table, ErrorsPane):
             error = table.errors.get(key or "")
             if error is not None:

@@ -10,6 +10,7 @@ it (the htop of a batch job). Those parts are hidden while the logs have none of
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -19,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from batchtop.app.cells import detail_summary
 from batchtop.app.liveness import NodeRow, View
+from batchtop.app.main_screen import TALL_AT
 from batchtop.app.nodes_pane import NodesPane
 from batchtop.app.resources_pane import ResourcesPane
 from batchtop.snapshot import NodeView, PsView
@@ -116,26 +118,32 @@ class NodeDetailScreen(Screen[None]):
     }
     NodeDetailScreen #node-procs {
         height: auto;
-        max-height: 45%;
+        max-height: 30%;
     }
     NodeDetailScreen #node-resources {
         height: auto;
         max-height: 30%;
     }
+    NodeDetailScreen #node-resources.-compact {
+        height: 1;
+        padding: 0 1;
+    }
     NodeDetailScreen #node-usage {
         display: none;
         height: auto;
-        max-height: 30%;
+        max-height: 25%;
         padding: 0 1;
     }
     NodeDetailScreen #node-ps {
         display: none;
         height: 1fr;
+        min-height: 4;
         border: round $primary 50%;
         border-title-color: $text-accent;
     }
     NodeDetailScreen #node-files {
         height: 1fr;
+        min-height: 5;
         border: round $primary 50%;
         border-title-color: $text-accent;
     }
@@ -163,10 +171,26 @@ class NodeDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.ready = True
+        self._fit(self.size.height)
         view = self.app.view  # type: ignore[attr-defined]
         if view is not None:
             self.show_view(view)
         self.query_one(OptionList).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        """A short screen (80x24) gives Resources one summary line, so the file list and the
+        ps box keep rows (R16: the focused file list was 0 rows high)."""
+        pane = self.query_one(ResourcesPane)
+        compact = height < TALL_AT
+        if compact != pane.compact:
+            pane.set_class(compact, "-compact")
+            pane.set_class(not compact, "pane")
+            view = self.app.view  # type: ignore[attr-defined]
+            if view is not None and self.ready:
+                self.show_view(view)
 
     def _row(self, view: View) -> NodeRow | None:
         for node in view.nodes:
@@ -230,6 +254,6 @@ class NodeDetailScreen(Screen[None]):
         if event.option.id:
             self.app.open_log(event.option.id)  # type: ignore[attr-defined]
 
-    def on_data_table_row_selected(self, event) -> None:
+    def on_synced_table_row_selected(self, event) -> None:
         event.stop()  # rows here are already this node; files are below
         self.query_one(OptionList).focus()

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from batchtop.app import stream_note
 from batchtop.app.cells import batch_cell, busy_cell, count_cell
 from batchtop.app.liveness import DEAD, STATE_RANK, NodeRow, ProcessRow, View
+from batchtop.app.resources_pane import is_old
 from batchtop.app.synced_table import PADDING, Cells, Column, SyncedTable, fit_columns
 from batchtop.app.textfmt import age, state_text, style
 from batchtop.app.trouble import process_in_trouble, row_quiet, trouble, trouble_order
@@ -47,7 +48,8 @@ def _sort_key(sort: str) -> Callable[[NodeRow | ProcessRow], tuple]:
 
 
 def _pct(value: float | None, old: bool = False) -> Text:
-    """A resource value; a dead node's last sample is in brackets and italic: old, not now."""
+    """A resource value; an old sample (a dead node's, or older than the stale threshold) is
+    in brackets and italic: old, not now."""
     if value is None:
         return Text("-", justify="right")
     if old:
@@ -56,17 +58,17 @@ def _pct(value: float | None, old: bool = False) -> Text:
 
 
 class NodesPane(SyncedTable):
-    """DataTable of nodes and (some of) their processes; enter opens the node (or process)."""
+    """Table of nodes and (some of) their processes; enter opens the node (or process)."""
 
     COLUMNS = (
         Column("name", "Node / process", 10, flex=True, most=NAME_MOST),
         Column("state", "State", 7),
-        Column("done", "Done", 6),
-        Column("failed", "Err", 5),
-        Column("current", "Batch", 6, drop=3),
-        Column("silent", "Quiet", 5, drop=2),
-        Column("cpu", "CPU", 5, drop=1),
-        Column("mem", "Mem", 5, drop=1),
+        Column("done", "Done", 6, align="right"),
+        Column("failed", "Err", 5, align="right"),
+        Column("current", "Batch", 6, drop=3, align="right"),
+        Column("silent", "Quiet", 5, drop=2, align="right"),
+        Column("cpu", "CPU", 5, drop=1, align="right"),
+        Column("mem", "Mem", 5, drop=1, align="right"),
     )
 
     BINDINGS = [
@@ -109,7 +111,6 @@ class NodesPane(SyncedTable):
         expand_all = len(view.nodes) == 1  # a node's own detail screen: every process
         rows: list[tuple[str, Cells]] = []
         targets: dict[str, tuple[str, str | None]] = {}
-        shown_procs = 0
         longest = 4
         for node in nodes:
             name = node.view.name
@@ -129,7 +130,8 @@ class NodesPane(SyncedTable):
                 procs.sort(key=_sort_key(sort))
             elif sort == "trouble":
                 procs.sort(key=lambda p: STATE_RANK.get(p.state, 9) - (0.5 if p.straggler else 0))
-            rows.append((f"n\0{name}", self._cached(f"n\0{name}", node)))
+            old = is_old(node, view.snapshot.data_time, view.stale_after)
+            rows.append((f"n\0{name}", self._cached(f"n\0{name}", node, old)))
             targets[f"n\0{name}"] = (name, None)
             longest = max(longest, min(len(name), NAME_MOST))
             for proc in procs:
@@ -137,7 +139,6 @@ class NodesPane(SyncedTable):
                 rows.append((rkey, self._cached(rkey, proc)))
                 targets[rkey] = (name, proc.view.name)
                 longest = max(longest, min(len(proc.view.name) + 1 + 5, NAME_MOST))
-                shown_procs += 1
         self.targets = targets
         self._names_width = longest
         total_procs = sum(len(n.processes) for n in view.nodes)
@@ -145,14 +146,18 @@ class NodesPane(SyncedTable):
         words = trouble(view).words()
         if words:
             title += f" ({words})"
-        title += f" · {total_procs} procs"
-        if needle:
-            title += f" · filter “{safe(filter_text, 20)}”: {shown_procs} shown"
+        if needle:  # short, so the pane's border holds it (U15): nodes shown of all
+            shown = sum(1 for key in targets if key.startswith("n"))
+            title += f" · filter “{safe(filter_text, 20)}” {shown}/{len(view.nodes)}"
+        else:
+            title += f" · {total_procs} procs"
         if sort != "trouble":
             title += f" · sort {sort}"
-        self.border_title = title
+        self.set_title(title)
         empty_stream = not view.nodes and stream_note.from_stream(view.snapshot)
-        self.border_subtitle = stream_note.NODES if empty_stream else ""
+        subtitle = stream_note.NODES if empty_stream else ""
+        if self.border_subtitle != subtitle:  # an assignment repaints the whole pane
+            self.border_subtitle = subtitle
         self.sync(rows)
 
     # ------------------------------------------------------------------ keys
@@ -177,7 +182,7 @@ class NodesPane(SyncedTable):
             self._reshow()
             key = f"n\0{name}"
             if key in self.row_keys:
-                self.move_cursor(row=self.row_keys.index(key), animate=False)
+                self.move_cursor(row=self.row_keys.index(key))
 
     def refit(self) -> None:
         self._reshow()
@@ -187,7 +192,7 @@ class NodesPane(SyncedTable):
             self.show(*self._last)
 
     # ------------------------------------------------------------------ cells
-    def _cached(self, key: str, row: NodeRow | ProcessRow) -> Cells:
+    def _cached(self, key: str, row: NodeRow | ProcessRow, old: bool = False) -> Cells:
         """Cells of a row, rebuilt only when what they show changed: with 3,200 processes,
         making Text objects for every cell on every tick would cost more than the table."""
         if isinstance(row, NodeRow):
@@ -202,6 +207,7 @@ class NodesPane(SyncedTable):
                 age(row_quiet(row)),
                 row.view.latest.get("cpu"),
                 row.view.latest.get("memory"),
+                old,
             )
         else:
             view = row.view
@@ -219,7 +225,7 @@ class NodesPane(SyncedTable):
         if hit is not None and hit[0] == shown:
             return hit[1]
         cells = (
-            self._node_cells(row, self._known)
+            self._node_cells(row, old, self._known)
             if isinstance(row, NodeRow)
             else self._process_cells(row, self._known)
         )
@@ -227,9 +233,10 @@ class NodesPane(SyncedTable):
         return cells
 
     @staticmethod
-    def _node_cells(node: NodeRow, known: bool = True) -> Cells:
+    def _node_cells(node: NodeRow, old: bool, known: bool = True) -> Cells:
+        """`old`: the node's latest sample is older than the stale threshold (or it is dead),
+        so CPU and Mem show in brackets: a past reading, not now."""
         name_style = "bold " + style(node.state) if node.state in ("stale", "dead") else "bold"
-        old = node.state == DEAD
         return (
             Text(
                 safe(node.view.name, NAME_MOST), style=name_style, no_wrap=True, overflow="ellipsis"

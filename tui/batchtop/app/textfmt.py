@@ -24,17 +24,20 @@ STATE_GLYPHS = {DEAD: "✖ ", STALE: "⚠ "}
 COLOUR_STYLES = {
     WORKING: "green",
     IDLE: "dim",
-    STALE: "bold black on yellow",
-    DEAD: "bold white on red",
+    STALE: "bold black on #c4a000",
+    DEAD: "bold white on #cc0000",
     ENDED: "dim",
     "failed": "bold red",
     "slow": "bold yellow",
-    "alarm": "bold white on red",
-    "warn": "bold black on yellow",
+    "alarm": "bold white on #cc0000",
+    "warn": "bold black on #c4a000",
     "old": "dim italic",
 }
 """Alarms are a light/dark pair, never a colour on the default background: Textual's NO_COLOR
-filter turns colours into greys by luminance, and red on black becomes grey on near-black."""
+filter turns colours into greys by luminance, and red on black becomes grey on near-black.
+Their backgrounds are RGB, not the names `red`/`yellow`: Textual maps named colours through its
+terminal theme (yellow -> orange #fd971f, red -> #f4005f), which a 16-colour terminal then shows
+as bright red and magenta, stale looking worse than dead (U19); these two stay red and yellow."""
 
 MONO_STYLES = {
     WORKING: "",
