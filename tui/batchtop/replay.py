@@ -161,7 +161,10 @@ class _Fold:
             files=final.files,
             error_occurrences=sum(e.count for e in errors),
             version=hash(("replay", at)),
+            queued_seconds=final.queued_seconds,
             notes=final.notes,
+            compute=final.compute,  # facts of the job, not of a moment
+            skipped=final.skipped,
         )
 
     def _nodes(self, timeline: Timeline, final: Snapshot, at: float) -> tuple[NodeView, ...]:
@@ -295,6 +298,9 @@ def _errors(total: Bucket, final: Snapshot, at: float) -> tuple[ErrorView, ...]:
                 files=error.files,
                 traceback=error.traceback,
                 path=error.path,
+                mini_batches=error.mini_batches,
+                other_places=error.other_places,
+                title=error.title,
             )
         )
     views.sort(key=lambda e: (e.last_seen or 0.0, e.count), reverse=True)
