@@ -104,3 +104,20 @@ def test_an_extension_the_report_cannot_write_is_refused(name, tmp_path, capsys)
     assert report_main(["--dir", str(FIXTURES / "v2-failed"), "-o", str(out)]) == 2
     assert not out.exists()
     assert "give a name ending in .html or .md" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "said"),
+    [
+        ("x.pdf", "html", "give a name ending in .html or .md"),
+        ("x.md", "html", "names a md file, but --format says html"),
+    ],
+)
+def test_format_does_not_override_a_name_that_says_otherwise(name, fmt, said, tmp_path, capsys):
+    """`-o x.pdf --format html` wrote HTML into a .pdf; `-o x.md --format html` wrote HTML
+    into a .md: a file named for one format never holds another."""
+    out = tmp_path / name
+    code = report_main(["--dir", str(FIXTURES / "v2-failed"), "-o", str(out), "--format", fmt])
+    assert code == 2
+    assert not out.exists()
+    assert said in capsys.readouterr().err

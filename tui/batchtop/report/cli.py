@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
 """Output names the report can write, by extension. Anything else (`.pdf`, `.png`) is refused:
-writing HTML into a `.pdf` makes a file no PDF reader opens (issue 17)."""
+writing HTML into a `.pdf` makes a file no PDF reader opens."""
 
 
 def _format_of(output: Path) -> str | None:
@@ -68,12 +68,15 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if sum([bool(args.job_name), args.dir is not None, args.stream is not None]) != 1:
         return _fail("give exactly one of: a job name, --dir PATH, --stream FILE")
-    fmt = args.format or _format_of(args.output)
-    if fmt is None:
+    by_name = _format_of(args.output)
+    if by_name is None:  # `--format html` does not make a `.pdf` a PDF either
         return _fail(
             f"{args.output}: cannot write a {args.output.suffix} file; "
             "give a name ending in .html or .md (or choose with --format html|md)"
         )
+    if args.format and args.output.suffix and args.format != by_name:
+        return _fail(f"{args.output} names a {by_name} file, but --format says {args.format}")
+    fmt = args.format or by_name
     ingestor = Ingestor(RecordingState())
     try:
         if args.dir is not None:
