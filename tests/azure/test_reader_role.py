@@ -95,6 +95,8 @@ def test_reader_role_follows_the_job_with_its_own_sign_in(emu, reader_storage, j
     assert emu.calls_to("secrets") >= 1  # it asked, was refused, and went on
     assert proxy.reads > 0  # the logs came through storage with a bearer token
     from_azure = json.loads(out)
+    # the service names the compute; a log tree does not
+    assert (from_azure.pop("compute"), from_dir.pop("compute")) == ("cpu-cluster", None)
     for data in (from_azure, from_dir):
         data.pop("job"), data.pop("source")
     assert from_azure == from_dir

@@ -124,6 +124,8 @@ def test_symlinks_planted_inside_are_never_written_through(emu, container, job_n
     assert sorted(os.listdir(outside)) == ["victim.txt"]
     assert "--save stopped" in err  # said, not silent
     from_azure = json.loads(out)
+    # the service names the compute; a log tree does not
+    assert (from_azure.pop("compute"), from_dir.pop("compute")) == ("cpu-cluster", None)
     for data in (from_azure, from_dir):
         data.pop("job"), data.pop("source")
     assert from_azure == from_dir  # the model lost nothing
