@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from azure_blobproxy import ProxyFault
 from conftest import LogTree, ws_args
 
 from batchtop.azure import progress_probe
@@ -215,3 +216,43 @@ def test_a_tail_read_mid_line_counts_only_whole_lines():
     plain = progress_probe.last_progress(
         "logs/overview.txt", b"2020-03-02 10:00:00,123 Processed 7 mini batches.\n", whole=True)
     assert plain is not None and progress_probe.format_progress(plain) == "7/-"
+
+
+def test_a_refused_read_leaves_a_dash_and_the_next_probe_recovers(emu, progress_ws,
+                                                                   blob_proxy):
+    now = [1000.0]
+    lister, _ = workspace_lister(ws_args(emu, status=None), None, clock=lambda: now[0])
+    blob_proxy.inject(ProxyFault(status=403, kind="read", code="AuthorizationPermissionMismatch"))
+    rows = {r.name: r.progress for r in lister()}  # no exception: the list is shown
+    assert rows[progress_ws["running"]] is None
+    assert progress_ws["done"] in rows
+    now[0] += 30.0  # the next probe lists the folder again and reads
+    rows = {r.name: r.progress for r in lister()}
+    assert rows[progress_ws["running"]] == "120/400"
+
+
+def test_new_step_lookups_are_bounded_per_refresh(emu, container, blob_proxy):
+    saved = dict(emu.state.jobs)
+    emu.state.jobs.clear()
+    try:
+        start = time.time() - 3600
+        for i in range(7):  # job_6 is the newest; the service lists newest first
+            step = emu.run_id()
+            emu.add_batch_job(f"job_{i}", status="Running", created=_iso(start + 60 * i),
+                              children=[emu.run(step, display="batchscoring")])
+            LogTree(container, step).append(OVERVIEW, _processed(i, 7))
+        now = [1000.0]
+        lister, _ = workspace_lister(ws_args(emu, status=None), None, clock=lambda: now[0])
+        emu.state.calls.clear()
+        first = [r.progress for r in lister()]
+        assert emu.calls_to("children") == progress_probe.RESOLVE_PER_REFRESH == 5
+        assert sorted(p for p in first if p) == ["2/7", "3/7", "4/7", "5/7", "6/7"]
+        assert first[-2:] == [None, None]  # the two oldest (listed last) wait a refresh
+        emu.state.calls.clear()
+        now[0] += 1.0
+        second = [r.progress for r in lister()]
+        assert emu.calls_to("children") == 2
+        assert sorted(p for p in second if p) == [f"{i}/7" for i in range(7)]
+    finally:
+        emu.state.jobs.clear()
+        emu.state.jobs.update(saved)
