@@ -12,9 +12,10 @@ from collections.abc import Callable
 from batchtop.azure.credentials import SignInPrompt, check_sign_in, make_credential
 from batchtop.azure.errors import AzureError, quiet_sdk_logging, redact
 from batchtop.azure.flags import add_azure_arguments
+from batchtop.azure.progress_probe import ProgressProbe
 from batchtop.azure.session import Session
 from batchtop.azure.workspace import resolve_workspace
-from batchtop.azure.workspace_jobs import list_batch_jobs
+from batchtop.azure.workspace_jobs import list_batch_pairs
 from batchtop.jobslist import JobRow, keep, parse_since, row_dict, rows_text, sort_rows
 
 BACK_TO_LIST = 100
@@ -67,19 +68,23 @@ def _run_said(args: argparse.Namespace, since: float | None) -> int:
 
 
 def workspace_lister(
-    args: argparse.Namespace, since: float | None
+    args: argparse.Namespace, since: float | None, clock: Callable[[], float] = time.monotonic
 ) -> tuple[Callable[[], list[JobRow]], str]:
-    """Signed in to the workspace the flags resolve to: the list's refresh, and its label."""
+    """Signed in to the workspace the flags resolve to: the list's refresh, and its label.
+    `clock` paces the progress reads (tests pass their own)."""
     workspace = resolve_workspace(args.subscription, args.resource_group, args.workspace)
     prompt = SignInPrompt()
     session = Session(
         workspace, lambda: make_credential(args.device_code, args.tenant, prompt), prompt
     )
     check_sign_in(session.credential)
+    probe = ProgressProbe(session, clock)  # its cache lives as long as the list
 
     def lister() -> list[JobRow]:
         now = time.time()
-        return sort_rows([r for r in list_batch_jobs(session) if keep(r, now, since, args.status)])
+        pairs = [(r, ref) for r, ref in list_batch_pairs(session) if keep(r, now, since,
+                                                                          args.status)]
+        return sort_rows(probe.fill(pairs))
 
     return lister, workspace.describe()
 

@@ -15,8 +15,9 @@ Command and sweep jobs, and v1 PipelineRuns (which `jobs.list` does not return a
 with nodes), are not listed.
 
 Cost: one list call per refresh. ARM's job resource has no start or end time (run history has),
-so the duration column stays `-` rather than one more call per job; the mini-batch progress,
-which needs the scoring step's overview file, is not fetched either (`-`).
+so the duration column stays `-` rather than one more call per job. The mini-batch progress of
+running jobs comes from azure/progress_probe.py: one small ranged read of the step's overview
+per running job, at most every 30 s, after a step lookup made once per job.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import itertools
 import re
 from typing import Any
 
-from batchtop.azure.jobs import job_ref
+from batchtop.azure.jobs import JobRef, job_ref
 from batchtop.azure.session import Session
 from batchtop.jobslist import BATCH_ENDPOINT, PARALLEL_PIPELINE, JobRow
 
@@ -72,7 +73,9 @@ def where_of(job: Any, kind: str) -> str | None:
     return str(experiment) if experiment else None
 
 
-def to_row(job: Any) -> JobRow | None:
+def to_pair(job: Any) -> tuple[JobRow, JobRef] | None:
+    """The row of a batch scoring job and the JobRef it came from (its pipeline nodes, which
+    the progress probe needs to find the parallel step without another GET); None otherwise."""
     kind = batch_kind(job)
     if kind is None:
         return None
@@ -87,14 +90,15 @@ def to_row(job: Any) -> JobRow | None:
         started=None,
         ended=None,
         compute=ref.compute,
-    )
+    ), ref
 
 
-def list_batch_jobs(session: Session, limit: int = LIST_LIMIT) -> list[JobRow]:
-    """The batch scoring jobs among the workspace's newest `limit` jobs (one paged list)."""
+def list_batch_pairs(session: Session, limit: int = LIST_LIMIT) -> list[tuple[JobRow, JobRef]]:
+    """The batch scoring jobs among the workspace's newest `limit` jobs (one paged list), each
+    row with its JobRef."""
 
-    def fetch(ml: Any) -> list[JobRow]:
-        rows = (to_row(job) for job in itertools.islice(ml.jobs.list(), limit))
-        return [row for row in rows if row is not None]
+    def fetch(ml: Any) -> list[tuple[JobRow, JobRef]]:
+        pairs = (to_pair(job) for job in itertools.islice(ml.jobs.list(), limit))
+        return [pair for pair in pairs if pair is not None]
 
     return session.call("job list", fetch)
