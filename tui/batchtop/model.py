@@ -436,9 +436,10 @@ class JobState:
         if e.user:  # the process exists; its printed dates are not its time (module doc)
             self.name_place(e.node, e.process)
             return
-        proc = self._touch(e.node, e.process, e.at)
-        if proc is not None:
-            _own(proc, e.at)
+        if e.node:  # "": the job's own clock (a driver log names no node)
+            proc = self._touch(e.node, e.process, e.at)
+            if proc is not None:
+                _own(proc, e.at)
         self._seen(e.at)
 
     def _on_error(self, e: ev.ErrorRecord) -> None:

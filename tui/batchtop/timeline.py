@@ -410,6 +410,8 @@ class RecordingState(JobState):
         if e.user:  # a date the script printed is no log time (model.py, "One clock")
             return
         b = self.timeline.bucket(e.at)
+        if not e.node:
+            return  # the job's clock only (a driver log's stamp): the bucket holds its time
         self._note_seen(b, e.node, e.process, e.at)
         if e.process:
             proc = self._proc_bucket(b, e.node, e.process)

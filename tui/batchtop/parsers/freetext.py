@@ -66,11 +66,16 @@ class FreeTextParser(Parser):
     def flush(self) -> list[ev.Event]:
         return self._mark(super().flush())
 
+    _ACTIVITY_IS_USER = True
+    """Whether the file's dated lines (`_CLOCK_STAMP`) are the user's, or the runtime's own."""
+
     def _mark(self, out: list[ev.Event]) -> list[ev.Event]:
         """Events of user output say so: their stamps are not the job's clock."""
         if self._user:
             for e in out:
-                if isinstance(e, ev.Activity | ev.ErrorRecord):
+                if isinstance(e, ev.ErrorRecord) or (
+                    isinstance(e, ev.Activity) and self._ACTIVITY_IS_USER
+                ):
                     e.user = True
         return out
 
@@ -142,6 +147,21 @@ class DriverLogParser(FreeTextParser):
     `user`, and only bracketed stamps date the banners."""
 
     _CLOCK_STAMP = _DRIVER_STAMP
+    _ACTIVITY_IS_USER = False  # bracketed stamps are the driver's own lines (N10, I9)
+
+    def _activity(self, block: str, out: list[ev.Event]) -> None:
+        """The driver's first and last bracketed stamps of the block: the job's clock, its
+        start and its newest time whatever the chunking (the min of the firsts and the max of
+        the lasts are the file's). A driver log names no node: the activity is the job's."""
+        first = _DRIVER_STAMP.search(block)
+        if first is None:
+            return
+        last = last_match(_DRIVER_STAMP, block, max(0, len(block) - TAIL_SCAN)) or first
+        for m in {first.start(): first, last.start(): last}.values():
+            at = parse_stamp(m.group(1))
+            if at is not None:
+                self._last_at = at if self._last_at is None else max(self._last_at, at)
+                out.append(ev.Activity(self.node or "", self.process, at))
 
     def feed(self, block: str) -> list[ev.Event]:
         out = super().feed(block)
