@@ -65,7 +65,13 @@ async def test_main_screen_shows_the_running_job():
         assert "63 ok" in text and "9 failed" in text and "0 retried" in text
         assert "items 299 ok · 42 failed · of 578" in text
         rate, eta = rate_and_eta_from_the_overview("v2-running", processed=72)
-        assert f"rate {rate:.1f}/min" in text and f"eta {eta}" in text
+        assert f"rate {rate:.1f}/min" in text
+        # the ETA is a band over the living processes' pace (node 2 is dead, so it reaches
+        # past the window's naive estimate); it must hold that naive estimate, worked out above
+        band = re.search(r"eta (\d+)-(\d+) s", text)
+        assert band is not None
+        h, m, sec = (int(x) for x in eta.split(":"))
+        assert int(band.group(1)) <= h * 3600 + m * 60 + sec <= int(band.group(2))
         assert "elapsed 00:01:49" in text  # 22:00:00, the first line, to 22:01:49, the newest
         # nodes, worst first, one row each; only processes in trouble get a row of their own
         nodes = app.main.query_one(NodesPane)
@@ -123,7 +129,7 @@ async def test_help_lists_every_key_and_esc_closes():
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = ""
-        for _ in range(6):  # keys, then the legend below them
+        for _ in range(12):  # keys, then the legend below them
             text += screen_text(app)
             await pilot.press("pagedown")
             await pilot.pause()

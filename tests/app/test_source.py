@@ -23,7 +23,7 @@ def test_the_cli_builds_the_app_through_the_one_factory(monkeypatch):
         def run(self) -> None:
             built["ran"] = True
 
-    def factory(source, bell=False, at=None):
+    def factory(source, bell=False, at=None, alerts=None):
         built["source"], built["bell"] = source, bell
         return Ran()
 

@@ -64,6 +64,7 @@ def detail_summary(row: NodeRow, process: str | None, known: bool = True) -> Tex
             out.append(f" · {killed_words(proc)}", style="bold")
         if proc.straggler:
             out.append(" · slow", style="bold yellow")
+        out.append(f"   (node: {row.state})", style="dim")  # the node's, told apart (R16)
         return out
     out.append_text(state_text(row.state))
     busy = f"{row.busy}/{len(row.processes)}" if known else "-"

@@ -47,7 +47,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("Nodes", "Done", "mini-batches finished (ok or failed)"),
     ("Nodes", "Err", "failed attempts: a retried mini-batch counts each try"),
     ("Nodes", "Batch", "node: busy/processes; process: its current mini-batch"),
-    ("Nodes", "Quiet", "time since the last sign of life (log time); node: its worst process"),
+    ("Nodes", "Quiet", "silence in log time (a node: its worst process)"),
     ("Nodes", "-", "no file gives this count (a note says why), or not known yet"),
     ("Nodes", "CPU Mem", "latest sample; (84%) = the last one of a dead node, old"),
     ("Progress", "failed", "mini-batches that failed for good, after retries"),
