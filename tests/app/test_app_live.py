@@ -31,7 +31,13 @@ async def test_live_simulator_numbers_reach_the_screen(tmp_path: Path):
     sim.step(20.0)
     app = live_app(tmp_path, bell=True)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: app.view is not None and processed(app) > 0)
+        # the history found on attach is read first (no states, no age until then)
+        await wait_for(
+            pilot,
+            lambda: app.view is not None
+            and processed(app) > 0
+            and app.view.snapshot.reading is None,
+        )
         first = processed(app)
         assert f"{first}/60" in screen_text(app)
         header = app.main.query_one(HeaderBar)

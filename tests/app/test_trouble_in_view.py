@@ -34,6 +34,19 @@ def dead(app, name: str) -> bool:
     return name in dead_nodes(app)
 
 
+async def settled(pilot, app, quiet: int = 5) -> None:
+    """Until the app's snapshot has not changed for `quiet` pauses in a row (bounded)."""
+    last, same = None, 0
+    for _ in range(300):
+        version = app.latest.version if app.latest is not None else None
+        same = same + 1 if version == last else 0
+        if same >= quiet and app.view is not None and app.view.snapshot.reading is None:
+            return
+        last = version
+        await pilot.pause(0.1)
+    raise AssertionError("the app kept changing: the follower did not settle")
+
+
 async def follow(pilot, sim: LiveSimulator, until: float) -> None:
     """Write the job in small steps, as a running job does, letting the app read each."""
     end = sim.plan.t_end
@@ -52,8 +65,12 @@ async def test_a_node_dying_live_shows_at_the_top_with_no_key_pressed(tmp_path, 
         await wait_for(pilot, lambda: app.view is not None and len(app.view.nodes) > 0, 60)
         nodes = app.main.query_one(NodesPane)
         assert not dead(app, "37")
-        # the job goes on well past node 37's death (30 % of the work): the rest keep writing
-        await follow(pilot, sim, 0.6)
+        # the job goes on past node 37's death (30 % of the work) while work remains for the
+        # rest (later, as work runs out, idle workers fall silent: see issue 16's note)
+        await follow(pilot, sim, 0.45)
+        # every written line read first: on a loaded machine a burst read file by file can
+        # make nodes whose files come later look silent for a moment (noted in the issue)
+        await settled(pilot, app)
         try:
             await wait_for(pilot, lambda: dead(app, "37"), 120)
         except AssertionError as error:
@@ -76,8 +93,9 @@ async def test_home_while_live_goes_to_the_first_row(tmp_path):
     sim.advance_to(0.15 * sim.plan.t_end)
     app = live_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await follow(pilot, sim, 0.6)
+        await follow(pilot, sim, 0.45)
         await wait_for(pilot, lambda: dead(app, "37"), 120)
+        await settled(pilot, app)  # every written line read: no row arrives after `end`
         nodes = app.main.query_one(NodesPane)
         await pilot.press("end")
         await pilot.pause()
