@@ -5,7 +5,7 @@ and `--watch` hand events to something that reaches them. An event is only worth
 is news: it fires when a condition starts (a node turns dead), never again while it lasts (each
 repaint, each re-read of a file), and again only after it ended and started anew (the node came
 back and died again). What was already true when batchtop attached is history, not news:
-`AlertTracker.baseline` takes it in silently unless the user asked for it (`--notify-history`).
+`watch.Alerts` takes it in silently unless the user asked for it (`--notify-history`).
 
 Pure and clock-free: it reads liveness's `View` (states judged on the job's own log clock)
 and says nothing the view does not. `at` is log time, the moment the logs show the condition.
@@ -79,11 +79,6 @@ class AlertTracker:
         self._failures: deque[tuple[float, int]] = deque()
         self._burst_since: float | None = None
         self._finished = False
-
-    def baseline(self, view: View) -> list[Event]:
-        """Take in the history read at attach; returns what would have fired (for
-        `--notify-history`), and only news fires from then on."""
-        return self.observe(view)
 
     def observe(self, view: View) -> list[Event]:
         """Events that start with this view (call once per new view; repeats are harmless)."""

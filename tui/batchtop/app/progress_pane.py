@@ -165,7 +165,8 @@ class ProgressPane(Widget):
         self.view, self.live = view, live
         title = TITLE if live is None else REPLAY_TITLE
         retitled = title != self.border_title
-        self.border_title = title  # Textual repaints the border itself when it changes
+        if retitled:  # any assignment repaints the whole pane, even of the same text
+            self.border_title = title
         after = [line.plain for line in self.lines(width)]
         if (
             before == after
